@@ -1,0 +1,275 @@
+package sdkfinance
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sdkfinance-go/sdkfinance/internal/api"
+)
+
+// Version is the SDK's version, sent in the default User-Agent header.
+const Version = "0.1.0"
+
+// Defaults of a [Client] built without the matching option.
+const (
+	// DefaultAuthScheme is the Authorization header scheme that SDK.Finance's
+	// own web client sends: "Authorization: TOKEN <token>".
+	DefaultAuthScheme = "TOKEN"
+
+	// DefaultPageSize is the page size that [Client.ResetIdentification]
+	// uses to look through the pending list. SDK.Finance does not document
+	// its largest accepted page size; 100 is a guess that keeps a page
+	// small. Raise it with [WithPageSize] where the server accepts more.
+	DefaultPageSize = 100
+
+	// DefaultMaxResponseBytes caps how much of one response body is read.
+	DefaultMaxResponseBytes = 4 << 20
+)
+
+// Client calls the SDK.Finance identification-reset API. Build one with
+// [NewClient]. A Client is safe for concurrent use by many goroutines and is
+// read-only after construction, except for the cached login token, which is
+// guarded by its own lock.
+type Client struct {
+	baseURL    *url.URL
+	api        *api.Client
+	httpClient *http.Client
+	logger     *slog.Logger
+	auth       *authenticator
+	retry      RetryPolicy
+	jitter     func(n int64) int64 // returns a random value in [0, n)
+	pageSize   int
+	maxBody    int64
+	userAgent  string
+}
+
+// Option configures a [Client]. Options validate their arguments, and
+// [NewClient] returns the first error an option reports.
+type Option func(*config) error
+
+// config collects what the options set before NewClient builds the Client.
+type config struct {
+	httpClient *http.Client
+	logger     *slog.Logger
+	token      *secret
+	login      string
+	password   *secret
+	otp        OTPFunc
+	authScheme string
+	orgID      string
+	retry      RetryPolicy
+	pageSize   int
+	maxBody    int64
+	userAgent  string
+}
+
+// NewClient returns a Client for the API rooted at baseURL, which includes
+// the version prefix, for example "https://sandbox.example.com/api/v1". A
+// trailing slash is tolerated. The URL must be absolute with an http or
+// https scheme and carry no user information, query or fragment.
+//
+// Without [WithToken] or [WithCredentials] the client sends no
+// Authorization header, which only the login endpoints accept.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	u, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+
+	cfg := config{
+		authScheme: DefaultAuthScheme,
+		retry:      DefaultRetryPolicy(),
+		pageSize:   DefaultPageSize,
+		maxBody:    DefaultMaxResponseBytes,
+		userAgent:  "sdkfinance-go/" + Version,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.token != nil && cfg.password != nil {
+		return nil, invalidOption("WithToken", "cannot be combined with WithCredentials; pass one of them")
+	}
+	return newClient(u, cfg)
+}
+
+func newClient(u *url.URL, cfg config) (*Client, error) {
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	// The generated client only builds requests; every request goes
+	// through Client.send, which adds the headers and does the retries.
+	gen, err := api.NewClient(u.String(), api.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("sdkfinance: build the generated client: %w", err)
+	}
+
+	c := &Client{
+		baseURL:    u,
+		api:        gen,
+		httpClient: hc,
+		logger:     logger,
+		retry:      cfg.retry,
+		jitter:     randomInt63n,
+		pageSize:   cfg.pageSize,
+		maxBody:    cfg.maxBody,
+		userAgent:  cfg.userAgent,
+	}
+	c.auth = newAuthenticator(c, cfg)
+	return c, nil
+}
+
+// defaultTransport returns a transport like http.DefaultTransport that keeps
+// enough idle connections per host for the SDK's own concurrency.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, invalidArgument("baseURL", raw,
+			"is empty; pass the API root, such as https://host/api/v1")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, invalidArgument("baseURL", raw, "is not a valid URL: "+urlErrorReason(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, invalidArgument("baseURL", raw,
+			"must start with http:// or https://, such as https://host/api/v1")
+	}
+	if u.Host == "" {
+		return nil, invalidArgument("baseURL", raw, "has no host")
+	}
+	if u.User != nil {
+		// Print no part of the URL: its user information may hold a password.
+		return nil, invalidArgument("baseURL", "", "must not contain user information; "+
+			"use WithCredentials or WithToken")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, invalidArgument("baseURL", raw, "must not contain a query or fragment")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
+
+// urlErrorReason returns the reason inside a *url.Error without repeating
+// the URL, which the caller already names.
+func urlErrorReason(err error) string {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// BaseURL returns the API root the client sends requests to, without a
+// trailing slash.
+func (c *Client) BaseURL() string {
+	return c.baseURL.String()
+}
+
+// String describes the client without any credential.
+func (c *Client) String() string {
+	return fmt.Sprintf("sdkfinance.Client{BaseURL: %q, Auth: %s}", c.baseURL.String(), c.auth.kind())
+}
+
+// GoString is like String, so that %#v shows no credential either.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue describes the client for log/slog without any credential.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("base_url", c.baseURL.String()),
+		slog.String("auth", c.auth.kind()),
+	)
+}
+
+// WithHTTPClient sets the HTTP client used for every request, for example
+// one whose transport adds tracing. The SDK sets the request's context, so
+// the client's Timeout is the only deadline it adds on its own. The default
+// is a client with a clone of [http.DefaultTransport].
+func WithHTTPClient(c *http.Client) Option {
+	return func(cfg *config) error {
+		if c == nil {
+			return invalidOption("WithHTTPClient", "got a nil *http.Client")
+		}
+		cfg.httpClient = c
+		return nil
+	}
+}
+
+// WithLogger sets the logger for retries, logins and give-ups. The default
+// discards everything. No token, password or body is ever logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(cfg *config) error {
+		if l == nil {
+			return invalidOption("WithLogger", "got a nil *slog.Logger")
+		}
+		cfg.logger = l
+		return nil
+	}
+}
+
+// WithPageSize sets how many records each page request asks for while
+// [Client.ResetIdentification] looks through the pending list. The default
+// is [DefaultPageSize].
+func WithPageSize(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 || n > maxPageSize {
+			return invalidOption("WithPageSize",
+				fmt.Sprintf("got %d; pass a size from 1 to %d", n, maxPageSize))
+		}
+		cfg.pageSize = n
+		return nil
+	}
+}
+
+// WithMaxResponseBytes caps how many bytes of a response body are read. A
+// larger body fails the call with an error matching [ErrInvalidResponse].
+// The default is [DefaultMaxResponseBytes].
+func WithMaxResponseBytes(n int64) Option {
+	return func(cfg *config) error {
+		if n < 1024 {
+			return invalidOption("WithMaxResponseBytes",
+				fmt.Sprintf("got %d; pass at least 1024 bytes", n))
+		}
+		cfg.maxBody = n
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header. The default names the SDK and
+// its [Version].
+func WithUserAgent(ua string) Option {
+	return func(cfg *config) error {
+		if ua == "" || hasControl(ua) {
+			return invalidOption("WithUserAgent", "got an empty value or one with control characters")
+		}
+		cfg.userAgent = ua
+		return nil
+	}
+}
+
+// drainAndClose reads a little of what is left of a body so that the
+// connection can be reused, then closes it.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	_ = body.Close()
+}

@@ -1,0 +1,58 @@
+// Package sdkfinance is a client for the identification-reset API of
+// SDK.Finance. A compliance back office, or a service acting for one, uses
+// it to log in as a System Operator, look through pending "reset
+// identification" requests, and approve (reset) or decline them.
+//
+// # Quick start
+//
+//	client, err := sdkfinance.NewClient("https://sdkfinance.example/api/v1",
+//		sdkfinance.WithCredentials(login, password))
+//	if err != nil {
+//		return err
+//	}
+//	result, err := client.ResetIdentification(ctx, userID, requestID)
+//
+// [Client.ResetIdentification] follows SDK.Finance's use case "Reset an
+// identification of user": it finds the request in the pending list,
+// checks that the user initiated it, then approves it. The package
+// sdkfinancetest serves an in-memory SDK.Finance on loopback for tests and
+// examples.
+//
+// # Authentication
+//
+// [WithToken] sends a token as it is. [WithCredentials] logs in with
+// POST /authorization on first use, caches the token until shortly before
+// it expires, and logs in again once when the server answers 401. The
+// Authorization header reads "TOKEN <token>", the scheme SDK.Finance's own
+// web client sends; [WithAuthScheme] changes it. Tokens and passwords never
+// appear in logs, error text or fmt output of the SDK's values.
+//
+// # Errors
+//
+// Every HTTP error is an [*APIError] with the status, the server's code,
+// field errors and mdcId (the id to quote to SDK.Finance support). Match
+// classes with errors.Is: [ErrUnauthorized], [ErrForbidden],
+// [ErrNotFound], [ErrConflict], [ErrRateLimited], [ErrServer]. Checks the
+// SDK makes before sending give [ErrInvalidArgument], [ErrNotFound] (the
+// request is not pending) and [ErrUserMismatch].
+//
+// # Retries
+//
+// Listing and login are retried after connection errors, 429, 502, 503 and
+// 504, with exponential backoff, full jitter and Retry-After honoured.
+// Approve and decline are retried only when the server cannot have
+// processed the failed attempt, so a retry never approves twice. See
+// [RetryPolicy].
+//
+// # Paging
+//
+// [Client.ListResetRequests] returns one page. Pages are numbered from
+// zero and by offset, so records move between pages while others approve
+// requests; the lookup in [Client.ResetIdentification] scans again when
+// the total changes under it.
+//
+// # Concurrency
+//
+// A [Client] is safe for concurrent use by many goroutines. Reuse one
+// client: it holds the connection pool and the cached login.
+package sdkfinance

@@ -1,0 +1,403 @@
+package sdkfinance
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sdkfinance-go/sdkfinance/internal/api"
+)
+
+// Sentinel errors for errors.Is. An [*APIError] matches the one for its
+// HTTP status class; the SDK's own checks return errors that match the
+// others. Compare with errors.Is, never with ==.
+var (
+	// ErrInvalidArgument marks a value the SDK rejected before sending
+	// anything; the error is an [*InvalidArgumentError].
+	ErrInvalidArgument = errors.New("sdkfinance: invalid argument")
+
+	// ErrUnauthorized marks a 401: the token is missing, expired or revoked,
+	// or the login and password are wrong.
+	ErrUnauthorized = errors.New("sdkfinance: unauthorized")
+
+	// ErrForbidden marks a 403, or a login none of whose members holds the
+	// permission an operation needs.
+	ErrForbidden = errors.New("sdkfinance: forbidden")
+
+	// ErrNotFound marks a 404, or a reset request that is not in the
+	// pending list.
+	ErrNotFound = errors.New("sdkfinance: not found")
+
+	// ErrConflict marks a 409, such as approving a request that was
+	// already approved or declined.
+	ErrConflict = errors.New("sdkfinance: conflict")
+
+	// ErrRateLimited marks a 429.
+	ErrRateLimited = errors.New("sdkfinance: rate limited")
+
+	// ErrServer marks a 5xx.
+	ErrServer = errors.New("sdkfinance: server error")
+
+	// ErrUserMismatch marks a pending request that was found but was not
+	// initiated by the given user, so nothing was approved.
+	ErrUserMismatch = errors.New("sdkfinance: reset request belongs to another user")
+
+	// ErrInvalidResponse marks a response the SDK could not use: a 2xx
+	// whose body is not the documented JSON, or a body over the size limit.
+	ErrInvalidResponse = errors.New("sdkfinance: invalid response")
+
+	// ErrOTPRequired marks a login that answered with a one-time password
+	// sent to the user, when no [WithOTP] callback was given to supply it.
+	ErrOTPRequired = errors.New("sdkfinance: one-time password required")
+)
+
+// APIError is an HTTP response the SDK could not turn into a result: any
+// 4xx or 5xx, and a 2xx whose body could not be decoded. Fields the server
+// did not send are empty.
+type APIError struct {
+	// StatusCode is the HTTP status code, such as 409.
+	StatusCode int
+	// Code is the machine-readable code from the error envelope. The
+	// codes SDK.Finance uses are not documented publicly, so classify by
+	// StatusCode (or errors.Is) first and keep Code for support.
+	Code string
+	// Message is a human-readable summary: the envelope's message when the
+	// server sent one, else its field errors joined.
+	Message string
+	// FieldErrors lists the envelope's errors for invalid fields.
+	FieldErrors []FieldError
+	// Parameters lists the envelope's key and value pairs that fill the
+	// server's message.
+	Parameters []ErrorParameter
+	// MdcID is the correlation id to quote to SDK.Finance support.
+	MdcID string
+	// Method and Path identify the request, such as "POST" and
+	// "/api/v1/profiles/u1/reset-identification-requests/r1/approve".
+	Method string
+	Path   string
+	// Snippet holds the start of a body that was not the JSON envelope,
+	// such as a gateway's HTML page, on one line of at most 120 bytes.
+	Snippet string
+	// RetryAfter is the wait the server asked for in a Retry-After header,
+	// or zero.
+	RetryAfter time.Duration
+	// Attempts is how many times the request was sent.
+	Attempts int
+
+	// err is a decoding failure or a size-limit failure, if any.
+	err error
+}
+
+// FieldError is one invalid field named in an error envelope.
+type FieldError struct {
+	Parameter string
+	Message   string
+}
+
+// ErrorParameter is one key and value from an error envelope.
+type ErrorParameter struct {
+	Key   string
+	Value string
+}
+
+const maxErrorLen = 300
+
+// Error returns one line of at most 300 bytes: method, path, status, code,
+// message and mdcId.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("sdkfinance: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(truncate(e.Path, 120))
+	b.WriteString(": ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteByte(' ')
+		b.WriteString(text)
+	}
+	if e.Code != "" {
+		b.WriteString(": code ")
+		b.WriteString(truncate(e.Code, 60))
+	}
+	switch {
+	case e.err != nil:
+		b.WriteString(": ")
+		b.WriteString(truncate(e.err.Error(), 100))
+	case e.Message != "":
+		b.WriteString(": ")
+		b.WriteString(truncate(e.Message, 100))
+	case e.Snippet != "":
+		b.WriteString(": body ")
+		b.WriteString(strconv.Quote(truncate(e.Snippet, 60)))
+	}
+	if e.MdcID != "" {
+		b.WriteString(" (mdcId ")
+		b.WriteString(truncate(e.MdcID, 60))
+		b.WriteByte(')')
+	}
+	return truncate(b.String(), maxErrorLen)
+}
+
+// Unwrap returns the decoding or size-limit failure, if any.
+func (e *APIError) Unwrap() error { return e.err }
+
+// Is reports whether target is the sentinel for the error's class, so that
+// errors.Is(err, ErrConflict) holds for any 409.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrInvalidResponse:
+		return e.err != nil
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return target == sentinelForStatus(e.StatusCode) && target != nil
+}
+
+func sentinelForStatus(code int) error {
+	switch code {
+	case http.StatusUnauthorized:
+		return ErrUnauthorized
+	case http.StatusForbidden:
+		return ErrForbidden
+	case http.StatusNotFound:
+		return ErrNotFound
+	case http.StatusConflict:
+		return ErrConflict
+	case http.StatusTooManyRequests:
+		return ErrRateLimited
+	}
+	return nil
+}
+
+// newAPIError builds the error for a response that was not a usable 2xx.
+// It never fails: a body that is not the JSON envelope becomes a Snippet.
+func newAPIError(r *response) *APIError {
+	e := &APIError{
+		StatusCode: r.status,
+		Method:     r.method,
+		Path:       r.path,
+		RetryAfter: r.retryAfter,
+		Attempts:   r.attempts,
+	}
+	var env api.ErrorResponse
+	if looksLikeJSON(r.body) && json.Unmarshal(r.body, &env) == nil {
+		e.fillFromEnvelope(&env, r.body)
+		return e
+	}
+	e.Snippet = snippet(r.body)
+	return e
+}
+
+// invalidResponse builds the error for a 2xx whose body could not be used.
+func invalidResponse(r *response, cause error) *APIError {
+	e := newAPIError(r)
+	e.Snippet = snippet(r.body)
+	e.err = fmt.Errorf("%w: %w", ErrInvalidResponse, cause)
+	return e
+}
+
+func (e *APIError) fillFromEnvelope(env *api.ErrorResponse, body []byte) {
+	e.Code = deref(env.Code)
+	e.MdcID = deref(env.MdcID)
+	if env.Errors != nil {
+		for _, fe := range *env.Errors {
+			e.FieldErrors = append(e.FieldErrors,
+				FieldError{Parameter: deref(fe.Parameter), Message: deref(fe.Message)})
+		}
+	}
+	if env.Parameters != nil {
+		for _, p := range *env.Parameters {
+			e.Parameters = append(e.Parameters, ErrorParameter{Key: deref(p.Key), Value: deref(p.Value)})
+		}
+	}
+	// The documented envelope has no message field, but some installations
+	// send one; read it without failing when it is absent or not a string.
+	var extra struct {
+		Message any `json:"message"`
+	}
+	if json.Unmarshal(body, &extra) == nil {
+		if s, ok := extra.Message.(string); ok {
+			e.Message = oneLine(s)
+		}
+	}
+	if e.Message == "" && len(e.FieldErrors) > 0 {
+		parts := make([]string, 0, len(e.FieldErrors))
+		for _, fe := range e.FieldErrors {
+			parts = append(parts, oneLine(fe.Parameter+": "+fe.Message))
+		}
+		e.Message = strings.Join(parts, "; ")
+	}
+}
+
+func looksLikeJSON(body []byte) bool {
+	trimmed := bytes.TrimSpace(body)
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// snippet returns the start of a body as one printable line: the title of
+// an HTML page, or the first bytes with runs of white space folded.
+func snippet(body []byte) string {
+	const limit = 120
+	if len(body) > 4096 {
+		body = body[:4096]
+	}
+	text := string(body)
+	if title, ok := htmlTitle(text); ok {
+		text = title
+	}
+	return truncate(oneLine(text), limit)
+}
+
+func htmlTitle(text string) (string, bool) {
+	lower := strings.ToLower(text)
+	start := strings.Index(lower, "<title>")
+	if start < 0 {
+		return "", false
+	}
+	rest := text[start+len("<title>"):]
+	end := strings.Index(strings.ToLower(rest), "</title>")
+	if end < 0 {
+		return "", false
+	}
+	return rest[:end], true
+}
+
+// oneLine replaces control characters and runs of white space with single
+// spaces and drops invalid UTF-8, so a value cannot break a log line.
+func oneLine(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("...")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// InvalidArgumentError reports a value the SDK rejected before sending any
+// request. It matches [ErrInvalidArgument].
+type InvalidArgumentError struct {
+	// Name is the argument or option, such as "userID" or "WithPageSize".
+	Name string
+	// Value is the rejected value, whole. Error shows at most 64 bytes of
+	// it, quoted.
+	Value string
+	// Reason says what is wrong and what to pass instead.
+	Reason string
+}
+
+// Error names the argument, shows the start of its value and says why it
+// was rejected.
+func (e *InvalidArgumentError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("sdkfinance: invalid %s: %s", e.Name, e.Reason)
+	}
+	return fmt.Sprintf("sdkfinance: invalid %s %s: %s",
+		e.Name, strconv.Quote(truncate(e.Value, 64)), e.Reason)
+}
+
+// Is reports whether target is [ErrInvalidArgument].
+func (e *InvalidArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+func invalidArgument(name, value, reason string) error {
+	return &InvalidArgumentError{Name: name, Value: value, Reason: reason}
+}
+
+func invalidOption(name, reason string) error {
+	return &InvalidArgumentError{Name: name, Reason: reason}
+}
+
+// NotPendingError reports that no pending reset request has the given id.
+// It matches [ErrNotFound].
+type NotPendingError struct {
+	RequestID string
+	// Status is the request's state when the list showed it in a state
+	// other than pending, else empty.
+	Status ResetRequestStatus
+	// PagesRead is how many pages of the pending list were read.
+	PagesRead int
+}
+
+// Error names the request id.
+func (e *NotPendingError) Error() string {
+	id := strconv.Quote(truncate(e.RequestID, 64))
+	if e.Status != "" {
+		return fmt.Sprintf("sdkfinance: reset request %s is %s, not pending",
+			id, strconv.Quote(truncate(string(e.Status), 32)))
+	}
+	return fmt.Sprintf("sdkfinance: no pending reset request with id %s "+
+		"(read %d pages of the pending list)", id, e.PagesRead)
+}
+
+// Is reports whether target is [ErrNotFound].
+func (e *NotPendingError) Is(target error) bool { return target == ErrNotFound }
+
+// UserMismatchError reports a pending reset request that another user
+// initiated. Nothing was approved. It matches [ErrUserMismatch].
+type UserMismatchError struct {
+	RequestID       string
+	UserID          string
+	InitiatorUserID string
+}
+
+// Error names the request and both users.
+func (e *UserMismatchError) Error() string {
+	return fmt.Sprintf("sdkfinance: reset request %s was initiated by user %s, not %s; nothing was approved",
+		strconv.Quote(truncate(e.RequestID, 64)), strconv.Quote(truncate(e.InitiatorUserID, 64)),
+		strconv.Quote(truncate(e.UserID, 64)))
+}
+
+// Is reports whether target is [ErrUserMismatch].
+func (e *UserMismatchError) Is(target error) bool { return target == ErrUserMismatch }
+
+// PermissionError reports a login none of whose members holds a permission
+// an operation needs. No request was sent for the operation. It matches
+// [ErrForbidden].
+type PermissionError struct {
+	Permission string
+	Login      string
+}
+
+// Error names the missing permission and the login.
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("sdkfinance: login %s holds no member with permission %s; "+
+		"ask an administrator to grant it", strconv.Quote(truncate(e.Login, 64)), e.Permission)
+}
+
+// Is reports whether target is [ErrForbidden].
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }

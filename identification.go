@@ -1,0 +1,333 @@
+package sdkfinance
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/sdkfinance-go/sdkfinance/internal/api"
+)
+
+// ResetRequestStatus is the state of a reset identification request.
+// Values other than the constants below may appear and are kept as they
+// are.
+type ResetRequestStatus string
+
+// Known reset request statuses.
+const (
+	StatusPending  ResetRequestStatus = "PENDING"
+	StatusApproved ResetRequestStatus = "APPROVED"
+	StatusDeclined ResetRequestStatus = "DECLINED"
+)
+
+// ResetRequest is a user's request to reset their identification. The
+// JSON names are the API's.
+type ResetRequest struct {
+	ID             string             `json:"id"`
+	Description    string             `json:"description"`
+	OrganizationID string             `json:"organizationId"`
+	Status         ResetRequestStatus `json:"status"`
+	// InitiatorUserID is the user who asked for the reset.
+	InitiatorUserID string `json:"initiatorUserId"`
+	InitiatorRole   string `json:"initiatorRole"`
+}
+
+// ResetResult is the answer to an approve or decline: the request in its
+// new state, the server's status word ("ok") and its message. Marshalled
+// to JSON it has the API's response shape.
+type ResetResult struct {
+	Request ResetRequest `json:"request"`
+	Status  string       `json:"status"`
+	Message string       `json:"message"`
+}
+
+// SortDirection orders a list by one field.
+type SortDirection string
+
+// Sort directions.
+const (
+	SortAscending  SortDirection = "asc"
+	SortDescending SortDirection = "desc"
+)
+
+// ListQuery selects and orders reset requests for [Client.ListResetRequests].
+// The zero value asks for the first page of every request, in the server's
+// default order and page size.
+type ListQuery struct {
+	// Status keeps only requests in this state; empty keeps all.
+	Status ResetRequestStatus
+	// OrganizationID keeps only requests of this organization; empty
+	// keeps all.
+	OrganizationID string
+	// SortByOrganizationID and SortByStatus order the list; empty leaves
+	// the server's order.
+	SortByOrganizationID SortDirection
+	SortByStatus         SortDirection
+	// PageNumber is the zero-based page to return.
+	PageNumber int
+	// PageSize is how many records a page holds; zero leaves the server's
+	// default (20 on SDK.Finance).
+	PageSize int
+}
+
+// ResetRequestPage is one page of reset requests.
+type ResetRequestPage struct {
+	Records []ResetRequest
+	// PageNumber is the zero-based number of this page.
+	PageNumber int
+	PageSize   int
+	// TotalRecords and TotalPages count every request that matches the
+	// query, as the server reported them.
+	TotalRecords int64
+	TotalPages   int
+}
+
+// maxPageSize bounds a page size the SDK sends.
+const maxPageSize = 10_000
+
+// maxIDLen bounds the length of a user or request id.
+const maxIDLen = 256
+
+// ResetIdentification resets the identification of user userID by
+// approving their pending reset request id, as SDK.Finance's use case
+// "Reset an identification of user" prescribes:
+//
+//  1. It checks both ids; a bad one gives an error matching
+//     [ErrInvalidArgument] and nothing is sent.
+//  2. It logs in when the client has credentials and no fresh token.
+//  3. It pages through the pending requests
+//     (POST /profiles/view-reset-identification-requests) until it finds
+//     id. A request that is not pending gives a [*NotPendingError]
+//     (matching [ErrNotFound]); one initiated by another user gives a
+//     [*UserMismatchError] (matching [ErrUserMismatch]), and nothing is
+//     approved.
+//  4. It approves the request
+//     (POST /profiles/{userId}/reset-identification-requests/{id}/approve,
+//     operationId approveResetIdentification) and returns the result.
+//
+// The approve is retried only when the server cannot have processed the
+// failed attempt; see [RetryPolicy].
+func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (*ResetResult, error) {
+	if err := validateIDs(userID, id); err != nil {
+		return nil, err
+	}
+	rec, err := c.findPending(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status != StatusPending && rec.Status != "" {
+		// The server ignored the status filter.
+		return nil, &NotPendingError{RequestID: id, Status: rec.Status}
+	}
+	if rec.InitiatorUserID != userID {
+		return nil, &UserMismatchError{RequestID: id, UserID: userID, InitiatorUserID: rec.InitiatorUserID}
+	}
+	return c.decide(ctx, "approveResetIdentification", userID, id, c.api.ApproveResetIdentification)
+}
+
+// ApproveResetRequest approves reset request id of user userID without
+// looking it up first
+// (POST /profiles/{userId}/reset-identification-requests/{id}/approve,
+// operationId approveResetIdentification). Prefer
+// [Client.ResetIdentification], which checks that the request is pending
+// and belongs to the user. A request that is not pending gives an error
+// matching [ErrConflict].
+func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (*ResetResult, error) {
+	if err := validateIDs(userID, id); err != nil {
+		return nil, err
+	}
+	return c.decide(ctx, "approveResetIdentification", userID, id, c.api.ApproveResetIdentification)
+}
+
+// DeclineResetRequest declines reset request id of user userID
+// (POST /profiles/{userId}/reset-identification-requests/{id}/decline,
+// operationId declineResetIdentification). A request that is not pending
+// gives an error matching [ErrConflict].
+func (c *Client) DeclineResetRequest(ctx context.Context, userID, id string) (*ResetResult, error) {
+	if err := validateIDs(userID, id); err != nil {
+		return nil, err
+	}
+	return c.decide(ctx, "declineResetIdentification", userID, id, c.api.DeclineResetIdentification)
+}
+
+// decideFunc is the generated client's approve or decline method.
+type decideFunc func(ctx context.Context, userID, id string,
+	editors ...api.RequestEditorFn) (*http.Response, error)
+
+// decide sends an approve or decline and decodes the result.
+func (c *Client) decide(ctx context.Context, name, userID, id string,
+	call decideFunc) (*ResetResult, error) {
+	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
+		return nil, err
+	}
+	op := operation{name: name, kind: changesState, auth: true,
+		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
+			return call(ctx, userID, id, edit)
+		}}
+	var env api.ResetRequestEnvelope
+	if err := c.do(ctx, op, &env); err != nil {
+		return nil, err
+	}
+	return &ResetResult{
+		Request: resetRequestFrom(deref(env.Request)),
+		Status:  deref(env.Status),
+		Message: deref(env.Message),
+	}, nil
+}
+
+// ListResetRequests returns one page of reset identification requests
+// (POST /profiles/view-reset-identification-requests, operationId
+// viewResetIdentificationRequests). Pages are numbered from zero and by
+// offset, so while other operators approve requests, records move between
+// pages.
+func (c *Client) ListResetRequests(ctx context.Context, q ListQuery) (*ResetRequestPage, error) {
+	body, err := q.body()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
+		return nil, err
+	}
+	op := operation{name: "viewResetIdentificationRequests", kind: safeToRepeat, auth: true,
+		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
+			return c.api.ViewResetIdentificationRequests(ctx, body, edit)
+		}}
+	var page api.ResetRequestPage
+	if err := c.do(ctx, op, &page); err != nil {
+		return nil, err
+	}
+	return resetRequestPageFrom(&page), nil
+}
+
+// body checks q and builds the request body.
+func (q ListQuery) body() (api.ResetRequestPageRequest, error) {
+	var b api.ResetRequestPageRequest
+	if q.PageNumber < 0 || q.PageNumber > 1<<30 {
+		return b, invalidArgument("ListQuery.PageNumber", fmt.Sprint(q.PageNumber),
+			"must be zero or more; pages are numbered from zero")
+	}
+	if q.PageSize < 0 || q.PageSize > maxPageSize {
+		return b, invalidArgument("ListQuery.PageSize", fmt.Sprint(q.PageSize),
+			fmt.Sprintf("must be from 1 to %d, or zero for the server's default", maxPageSize))
+	}
+	if err := checkQueryText("ListQuery.Status", string(q.Status)); err != nil {
+		return b, err
+	}
+	if err := checkQueryText("ListQuery.OrganizationID", q.OrganizationID); err != nil {
+		return b, err
+	}
+	if err := checkSort("ListQuery.SortByOrganizationID", q.SortByOrganizationID); err != nil {
+		return b, err
+	}
+	if err := checkSort("ListQuery.SortByStatus", q.SortByStatus); err != nil {
+		return b, err
+	}
+
+	if q.Status != "" || q.OrganizationID != "" {
+		b.Filter = &api.ResetRequestFilter{
+			Status:         nonEmpty(string(q.Status)),
+			OrganizationID: nonEmpty(q.OrganizationID),
+		}
+	}
+	if q.SortByOrganizationID != "" || q.SortByStatus != "" {
+		b.Sort = &api.ResetRequestSort{
+			OrganizationID: sortDirection(q.SortByOrganizationID),
+			Status:         sortDirection(q.SortByStatus),
+		}
+	}
+	pageNumber := int32(q.PageNumber)
+	b.PageNumber = &pageNumber
+	if q.PageSize > 0 {
+		pageSize := int32(q.PageSize)
+		b.PageSize = &pageSize
+	}
+	return b, nil
+}
+
+func checkQueryText(name, v string) error {
+	if hasControl(v) || len(v) > maxIDLen {
+		return invalidArgument(name, v, fmt.Sprintf(
+			"must have at most %d bytes and no control characters", maxIDLen))
+	}
+	return nil
+}
+
+func checkSort(name string, d SortDirection) error {
+	if d != "" && d != SortAscending && d != SortDescending {
+		return invalidArgument(name, string(d), `must be "asc", "desc" or empty`)
+	}
+	return nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func sortDirection(d SortDirection) *api.SortDirection {
+	if d == "" {
+		return nil
+	}
+	v := api.SortDirection(d)
+	return &v
+}
+
+func resetRequestFrom(r api.ResetRequest) ResetRequest {
+	return ResetRequest{
+		ID:              deref(r.ID),
+		Description:     deref(r.Description),
+		OrganizationID:  deref(r.OrganizationID),
+		Status:          ResetRequestStatus(deref(r.Status)),
+		InitiatorUserID: deref(r.InitiatorUserID),
+		InitiatorRole:   deref(r.InitiatorRole),
+	}
+}
+
+func resetRequestPageFrom(p *api.ResetRequestPage) *ResetRequestPage {
+	records := deref(p.Records)
+	out := &ResetRequestPage{
+		Records:      make([]ResetRequest, len(records)),
+		PageNumber:   int(deref(p.PageNumber)),
+		PageSize:     int(deref(p.PageSize)),
+		TotalRecords: deref(p.TotalRecords),
+		TotalPages:   int(deref(p.TotalPages)),
+	}
+	for i, r := range records {
+		out.Records[i] = resetRequestFrom(r)
+	}
+	return out
+}
+
+// validateIDs checks a user id and a request id before they go into a
+// path.
+func validateIDs(userID, id string) error {
+	if err := validateID("userID", userID); err != nil {
+		return err
+	}
+	return validateID("id", id)
+}
+
+// validateID rejects what cannot be sent as one path segment. Every other
+// string is accepted and escaped by the generated client, so a "/", "?" or
+// "%" in it stays inside the segment.
+func validateID(name, v string) error {
+	switch {
+	case v == "":
+		return invalidArgument(name, v, "is empty; pass the id from the reset request record")
+	case len(v) > maxIDLen:
+		return invalidArgument(name, v, fmt.Sprintf("is %d bytes long; the maximum is %d",
+			len(v), maxIDLen))
+	case hasControl(v):
+		return invalidArgument(name, v, fmt.Sprintf("contains a control character at byte %d",
+			strings.IndexFunc(v, func(r rune) bool { return hasControl(string(r)) })))
+	case v == "." || v == "..":
+		// NOTE: "." and ".." cannot travel as a path segment: URL
+		// resolution and every server's path cleaning remove them, even
+		// when percent-encoded. No SDK.Finance id is known to take them.
+		return invalidArgument(name, v, "is a dot segment, which cannot be sent as a path segment")
+	}
+	return nil
+}

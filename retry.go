@@ -1,0 +1,205 @@
+package sdkfinance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RetryPolicy sets how failed requests are retried. Which failures are
+// retried depends on the operation:
+//
+//   - Listing and login are retried after connection errors and after
+//     429, 502, 503 and 504 responses.
+//   - Approve and decline are retried only when the request certainly did
+//     not reach the server (the connection could not be made, or it broke
+//     before the request was written) or the server said it did not
+//     process it (429 or 503). So a retry can never approve twice.
+//
+// Waits grow exponentially from BaseDelay up to MaxDelay, with full jitter:
+// each wait is a random duration between zero and the exponential value. A
+// Retry-After header replaces the wait, capped at MaxRetryAfter. A wait
+// that would pass the context's deadline is not started: the call returns
+// the last error at once.
+type RetryPolicy struct {
+	// MaxAttempts is how many times a request is sent, the first included.
+	// 1 turns retries off. Zero means the default, 4.
+	MaxAttempts int
+	// BaseDelay is the first wait's upper bound. Zero means 200ms.
+	BaseDelay time.Duration
+	// MaxDelay caps each exponential wait. Zero means 5s.
+	MaxDelay time.Duration
+	// MaxRetryAfter caps a wait the server asks for with Retry-After.
+	// Zero means 30s.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy returns the policy a [Client] uses without
+// [WithRetry]: 4 attempts, waits from 200ms up to 5s, Retry-After capped
+// at 30s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxAttempts:   4,
+		BaseDelay:     200 * time.Millisecond,
+		MaxDelay:      5 * time.Second,
+		MaxRetryAfter: 30 * time.Second,
+	}
+}
+
+// WithRetry sets the retry policy. Zero fields take the values of
+// [DefaultRetryPolicy]; WithRetry(RetryPolicy{MaxAttempts: 1}) turns
+// retries off.
+func WithRetry(p RetryPolicy) Option {
+	return func(cfg *config) error {
+		if p.MaxAttempts < 0 || p.MaxAttempts > 100 {
+			return invalidOption("WithRetry",
+				fmt.Sprintf("MaxAttempts is %d; pass 1 to 100, or 0 for the default", p.MaxAttempts))
+		}
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0 {
+			return invalidOption("WithRetry", "a delay is negative; pass zero for the default")
+		}
+		cfg.retry = p.withDefaults()
+		return nil
+	}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts == 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.BaseDelay == 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = d.MaxDelay
+	}
+	if p.MaxRetryAfter == 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
+}
+
+// opKind says what a retry of an operation could do on the server.
+type opKind int
+
+const (
+	// safeToRepeat operations (listing, login) change nothing, so any
+	// transient failure may be retried.
+	safeToRepeat opKind = iota
+	// changesState operations (approve, decline) are retried only when the
+	// server cannot have processed the failed attempt.
+	changesState
+)
+
+// shouldRetry classifies one failed attempt: a transport error (err) or a
+// response with the given status.
+func shouldRetry(kind opKind, status int, err error) bool {
+	if err != nil {
+		if kind == safeToRepeat {
+			return isTransient(err)
+		}
+		return isDialError(err)
+	}
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return kind == safeToRepeat
+	}
+	return false
+}
+
+// isTransient reports whether a transport error may pass on a new attempt:
+// any but a context error, which means the caller gave up.
+func isTransient(err error) bool {
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// isDialError reports whether err happened while connecting, before any
+// byte of the request was written. Only then is a request that changes
+// state certain not to have reached the server. (net/http itself already
+// retries a request on a reused connection that broke before anything was
+// written.)
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// backoff returns the wait before retry number retry (1 for the first
+// retry): a random duration in [0, min(MaxDelay, BaseDelay*2^(retry-1))].
+func (c *Client) backoff(retry int) time.Duration {
+	ceiling := c.retry.BaseDelay
+	for i := 1; i < retry && ceiling < c.retry.MaxDelay; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, c.retry.MaxDelay)
+	if ceiling <= 0 {
+		return 0
+	}
+	return time.Duration(c.jitter(int64(ceiling) + 1))
+}
+
+// retryWait returns how long to wait before the next attempt: the server's
+// Retry-After when it sent one, capped, else the jittered backoff.
+func (c *Client) retryWait(retry int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, c.retry.MaxRetryAfter)
+	}
+	return c.backoff(retry)
+}
+
+// parseRetryAfter reads a Retry-After header in either form, delay-seconds
+// or an HTTP date. It returns zero for a missing or unreadable value.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		// Cap before converting so a huge value cannot overflow.
+		return time.Duration(min(secs, 24*3600)) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// sleep waits for d or until ctx is done, whichever comes first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// waitFits reports whether a wait of d ends before ctx's deadline.
+func waitFits(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
+}
+
+func randomInt63n(n int64) int64 { return rand.Int64N(n) }

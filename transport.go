@@ -1,0 +1,256 @@
+package sdkfinance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sdkfinance-go/sdkfinance/internal/api"
+)
+
+// operation describes one API call to the send loop.
+type operation struct {
+	// name is the operationId in openapi.yaml, used in logs.
+	name string
+	kind opKind
+	// auth says whether the call needs the Authorization header.
+	auth bool
+	// call sends one attempt through the generated client. edit must be
+	// passed on as its request editor.
+	call func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error)
+}
+
+// response is an HTTP response read whole, with its body closed.
+type response struct {
+	status     int
+	header     http.Header
+	body       []byte
+	method     string
+	path       string
+	retryAfter time.Duration
+	attempts   int
+	// bodyErr is set when the body could not be read whole.
+	bodyErr error
+}
+
+func (r *response) ok() bool { return r.status >= 200 && r.status <= 299 && r.bodyErr == nil }
+
+// send runs op with retries and returns the last response, whatever its
+// status, or an error when no response could be had. A 401 on an
+// authenticated call is replayed once after a fresh login when the client
+// logs in by itself.
+func (c *Client) send(ctx context.Context, op operation) (*response, error) {
+	replayed := false
+	for attempt := 1; ; attempt++ {
+		token, err := c.tokenFor(ctx, op)
+		if err != nil {
+			return nil, err
+		}
+
+		resp, err := c.attempt(ctx, op, token)
+		if resp != nil {
+			resp.attempts = attempt
+		}
+		if err == nil && resp.status == http.StatusUnauthorized && token != "" &&
+			!replayed && c.auth.canLogin() {
+			c.auth.invalidate(token)
+			c.logger.InfoContext(ctx, "sdkfinance: token rejected, logging in again",
+				"operation", op.name)
+			replayed = true
+			attempt-- // A replay after a fresh login is not a retry.
+			continue
+		}
+		if err == nil && !resp.failed(op.kind) {
+			return resp, nil
+		}
+		if attempt >= c.retry.MaxAttempts || !c.retryable(op.kind, resp, err) {
+			return c.giveUp(resp, err, attempt)
+		}
+
+		wait := c.retryWait(attempt, retryAfterOf(resp))
+		if !waitFits(ctx, wait) {
+			return c.giveUp(resp, err, attempt)
+		}
+		c.logRetry(ctx, op, attempt, wait, resp, err)
+		if serr := sleep(ctx, wait); serr != nil {
+			last, lerr := c.giveUp(resp, err, attempt)
+			if lerr == nil {
+				lerr = newAPIError(last)
+			}
+			return nil, fmt.Errorf("%w (stopped waiting to retry: %w)", lerr, serr)
+		}
+	}
+}
+
+func (c *Client) tokenFor(ctx context.Context, op operation) (string, error) {
+	if !op.auth {
+		return "", nil
+	}
+	return c.auth.token(ctx)
+}
+
+// failed reports whether the response should go through retry
+// classification: a status that some operation retries, or a body that
+// could not be read.
+func (r *response) failed(kind opKind) bool {
+	if r.bodyErr != nil {
+		return true
+	}
+	return shouldRetry(kind, r.status, nil)
+}
+
+func (c *Client) retryable(kind opKind, resp *response, err error) bool {
+	if err != nil {
+		return shouldRetry(kind, 0, err)
+	}
+	if resp.bodyErr != nil {
+		// The server answered, so the request was processed: only a call
+		// that changes nothing may be sent again.
+		return kind == safeToRepeat
+	}
+	return shouldRetry(kind, resp.status, nil)
+}
+
+// giveUp returns what the last attempt produced: the response, or the
+// transport error annotated with the attempt count.
+func (c *Client) giveUp(resp *response, err error, attempts int) (*response, error) {
+	if err != nil {
+		return nil, &TransportError{Attempts: attempts, Err: err}
+	}
+	return resp, nil
+}
+
+func retryAfterOf(resp *response) time.Duration {
+	if resp == nil {
+		return 0
+	}
+	return resp.retryAfter
+}
+
+func (c *Client) logRetry(ctx context.Context, op operation, attempt int, wait time.Duration,
+	resp *response, err error) {
+	attrs := []any{"operation", op.name, "attempt", attempt, "wait", wait}
+	if err != nil {
+		attrs = append(attrs, "error", (&TransportError{Err: err}).Error())
+	} else {
+		apiErr := newAPIError(resp)
+		attrs = append(attrs, "status", resp.status, "code", apiErr.Code, "mdc_id", apiErr.MdcID)
+	}
+	c.logger.WarnContext(ctx, "sdkfinance: retrying request", attrs...)
+}
+
+// attempt sends one request and reads its response whole. A non-nil error
+// means no response arrived.
+func (c *Client) attempt(ctx context.Context, op operation, token string) (*response, error) {
+	var method, path string
+	edit := func(_ context.Context, req *http.Request) error {
+		method, path = req.Method, req.URL.EscapedPath()
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+		if token != "" {
+			req.Header.Set("Authorization", c.auth.scheme+" "+token)
+		}
+		return nil
+	}
+
+	hr, err := op.call(ctx, edit)
+	if err != nil {
+		return nil, err
+	}
+	defer drainAndClose(hr.Body)
+
+	resp := &response{
+		status:     hr.StatusCode,
+		header:     hr.Header,
+		method:     method,
+		path:       path,
+		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now()),
+	}
+	resp.body, resp.bodyErr = readBody(hr.Body, c.maxBody)
+	return resp, nil
+}
+
+// errBodyTooLarge is wrapped by the error for a body over the size limit.
+var errBodyTooLarge = errors.New("response body exceeds the size limit")
+
+// readBody reads at most limit bytes of body.
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return data, fmt.Errorf("read response body: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return data[:limit], fmt.Errorf("%w of %d bytes (WithMaxResponseBytes)", errBodyTooLarge, limit)
+	}
+	return data, nil
+}
+
+// TransportError reports a request that got no HTTP response: the
+// connection failed, timed out or broke, or the context ended.
+type TransportError struct {
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the failure of the last attempt.
+	Err error
+}
+
+// Error describes the failure without the request URL's query, which the
+// SDK never uses, and with the attempt count.
+func (e *TransportError) Error() string {
+	msg := e.Err.Error()
+	var ue *url.Error
+	if errors.As(e.Err, &ue) {
+		msg = ue.Op + " " + redactURL(ue.URL) + ": " + ue.Err.Error()
+	}
+	if e.Attempts > 1 {
+		return truncate(fmt.Sprintf("sdkfinance: %s (after %d attempts)", msg, e.Attempts), maxErrorLen)
+	}
+	return truncate("sdkfinance: "+msg, maxErrorLen)
+}
+
+// Unwrap returns the last attempt's failure.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// redactURL keeps a URL's scheme, host and path and drops the rest.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
+
+// do runs op and decodes a 2xx body into out, which may be nil to ignore
+// the body. Any other answer becomes an error.
+func (c *Client) do(ctx context.Context, op operation, out any) error {
+	resp, err := c.send(ctx, op)
+	if err != nil {
+		return err
+	}
+	return decodeResponse(resp, out)
+}
+
+// decodeResponse turns a response into out or an *APIError.
+func decodeResponse(resp *response, out any) error {
+	if resp.bodyErr != nil {
+		return invalidResponse(resp, resp.bodyErr)
+	}
+	if resp.status < 200 || resp.status > 299 {
+		return newAPIError(resp)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp.body, out); err != nil {
+		return invalidResponse(resp, err)
+	}
+	return nil
+}
