@@ -38,8 +38,6 @@ type response struct {
 	bodyErr error
 }
 
-func (r *response) ok() bool { return r.status >= 200 && r.status <= 299 && r.bodyErr == nil }
-
 // send runs op with retries and returns the last response, whatever its
 // status, or an error when no response could be had. A 401 on an
 // authenticated call is replayed once after a fresh login when the client
