@@ -361,7 +361,7 @@ func (e *NotPendingError) Error() string {
 			id, strconv.Quote(truncate(string(e.Status), 32)))
 	}
 	return fmt.Sprintf("sdkfinance: no pending reset request with id %s "+
-		"(read %d pages of the pending list)", id, e.PagesRead)
+		"(pending list pages read: %d)", id, e.PagesRead)
 }
 
 // Is reports whether target is [ErrNotFound].

@@ -1,0 +1,194 @@
+package sdkfinance_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/sdkfinance-go/sdkfinance"
+	"github.com/sdkfinance-go/sdkfinance/sdkfinancetest"
+)
+
+// startExampleSandbox starts a sandbox with one user and one pending reset
+// request. Real code points NewClient at an installation's API root.
+func startExampleSandbox() (*sdkfinancetest.Server, sdkfinancetest.User, sdkfinancetest.ResetRequest) {
+	srv, err := sdkfinancetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	user := srv.AddUser("Alex Example")
+	req, err := srv.AddResetRequest(user.ID, sdkfinancetest.WithDescription("passport expired"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv, user, req
+}
+
+func ExampleNewClient() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(client.BaseURL() == srv.URL)
+	// Output: true
+}
+
+func ExampleClient_ResetIdentification() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	result, err := client.ResetIdentification(context.Background(), user.ID, req.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(result.Status, result.Request.Status, result.Request.Description)
+	// Output: ok APPROVED passport expired
+}
+
+func ExampleClient_ResetIdentification_errors() {
+	srv, user, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = client.ResetIdentification(context.Background(), user.ID, "no-such-request")
+	switch {
+	case errors.Is(err, sdkfinance.ErrNotFound):
+		fmt.Println("not pending:", err)
+	case errors.Is(err, sdkfinance.ErrUserMismatch):
+		fmt.Println("another user's request:", err)
+	case err != nil:
+		fmt.Println("failed:", err)
+	}
+	// Output: not pending: sdkfinance: no pending reset request with id "no-such-request" (pending list pages read: 1)
+}
+
+func ExampleClient_ListResetRequests() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	page, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{
+		Status:   sdkfinance.StatusPending,
+		PageSize: 50,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("page %d of %d, %d records\n", page.PageNumber+1, page.TotalPages, page.TotalRecords)
+	for _, r := range page.Records {
+		fmt.Println(r.Status, r.Description)
+	}
+	// Output:
+	// page 1 of 1, 1 records
+	// PENDING passport expired
+}
+
+func ExampleClient_ApproveResetRequest() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	if _, err := client.ApproveResetRequest(ctx, user.ID, req.ID); err != nil {
+		log.Fatal(err)
+	}
+	// A second approve finds the request no longer pending.
+	_, err = client.ApproveResetRequest(ctx, user.ID, req.ID)
+	fmt.Println(errors.Is(err, sdkfinance.ErrConflict))
+	// Output: true
+}
+
+func ExampleClient_DeclineResetRequest() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	result, err := client.DeclineResetRequest(context.Background(), user.ID, req.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(result.Request.Status)
+	// Output: DECLINED
+}
+
+func ExampleWithToken() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	token, err := srv.IssueToken(srv.Operator.Login)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	client, err := sdkfinance.NewClient(srv.URL, sdkfinance.WithToken(token))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Neither fmt nor log/slog ever shows the token.
+	fmt.Println(strings.Contains(fmt.Sprintf("%v %+v %#v", client, client, client), token))
+	page, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(page.Records))
+	// Output:
+	// false
+	// 1
+}
+
+func ExampleWithRetry() {
+	// Five attempts in all, waiting from 100ms up to 2s between them.
+	_, err := sdkfinance.NewClient("https://sdkfinance.example/api/v1",
+		sdkfinance.WithToken("token"),
+		sdkfinance.WithRetry(sdkfinance.RetryPolicy{
+			MaxAttempts: 5,
+			BaseDelay:   100 * time.Millisecond,
+			MaxDelay:    2 * time.Second,
+		}))
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+func ExampleAPIError() {
+	srv, user, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = client.ApproveResetRequest(context.Background(), user.ID, "no-such-request")
+	var apiErr *sdkfinance.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.MdcID != "")
+	}
+	// Output: 404 NOT_FOUND true
+}
