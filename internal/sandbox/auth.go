@@ -17,7 +17,9 @@ const (
 
 // Login checks a login and password. A login that needs a one-time
 // password gets ActionOTPSent and no token.
-func (s *Sandbox) Login(_ context.Context, request LoginRequestObject) (LoginResponseObject, error) {
+func (s *Sandbox) Login(_ context.Context,
+	request LoginRequestObject,
+) (LoginResponseObject, error) {
 	body := request.Body
 	if apiErr := requireFields("login", body.Login, "password", body.Password); apiErr != nil {
 		return LogindefaultJSONResponse(apiErr.response()), nil
@@ -42,7 +44,9 @@ func (s *Sandbox) Login(_ context.Context, request LoginRequestObject) (LoginRes
 
 // ConfirmLogin checks the one-time password of a login that got
 // ActionOTPSent and responds like a successful Login.
-func (s *Sandbox) ConfirmLogin(_ context.Context, request ConfirmLoginRequestObject) (ConfirmLoginResponseObject, error) {
+func (s *Sandbox) ConfirmLogin(_ context.Context,
+	request ConfirmLoginRequestObject,
+) (ConfirmLoginResponseObject, error) {
 	body := request.Body
 	if apiErr := requireFields("login", body.Login, "otp", body.OTP); apiErr != nil {
 		return ConfirmLogindefaultJSONResponse(apiErr.response()), nil

@@ -16,7 +16,7 @@ const (
 	CodeInvalidCredentials = "INVALID_CREDENTIALS" // 401: wrong or unknown login or password
 	CodeInvalidOTP         = "INVALID_OTP"         // 401: wrong or unexpected one-time password
 	CodeUnauthorized       = "UNAUTHORIZED"        // 401: missing, malformed, unknown or revoked token
-	CodeTokenExpired       = "TOKEN_EXPIRED"       // 401: a token past its TTL or expired by ExpireTokens
+	CodeTokenExpired       = "TOKEN_EXPIRED"       // 401: past its TTL, or expired by ExpireTokens
 	CodeForbidden          = "FORBIDDEN"           // 403: the caller lacks a permission
 	CodeNotFound           = "NOT_FOUND"           // 404: unknown route, user or reset request
 	CodeMethodNotAllowed   = "METHOD_NOT_ALLOWED"  // 405: known path, other method

@@ -345,7 +345,8 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 }
 
 func TestGeneratedIDs(t *testing.T) {
-	uuidShape := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	uuidShape := regexp.MustCompile(
+		`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	sb, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
