@@ -41,6 +41,7 @@ type Client struct {
 	logger     *slog.Logger
 	auth       *authenticator
 	retry      RetryPolicy
+	budget     *retryBudget
 	jitter     func(n int64) int64 // returns a random value in [0, n)
 	pageSize   int
 	maxBody    int64
@@ -124,6 +125,7 @@ func newClient(u *url.URL, cfg config) (*Client, error) {
 		httpClient: hc,
 		logger:     logger,
 		retry:      cfg.retry,
+		budget:     newRetryBudget(cfg.retry.Budget),
 		jitter:     randomInt63n,
 		pageSize:   cfg.pageSize,
 		maxBody:    cfg.maxBody,
@@ -148,7 +150,20 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		if strings.Contains(raw, "@") {
+			// Print no part of the URL or of the parser's reason, which
+			// quotes the bad part: it may be user information with a
+			// password.
+			return nil, invalidArgument("baseURL", "", "is not a valid URL and seems to contain "+
+				"user information; pass the API root alone, such as https://host/api/v1")
+		}
 		return nil, invalidArgument("baseURL", raw, "is not a valid URL: "+urlErrorReason(err))
+	}
+	// Check the user information first, so that no later error prints a
+	// password.
+	if u.User != nil {
+		return nil, invalidArgument("baseURL", "", "must not contain user information; "+
+			"use WithCredentials or WithToken")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, invalidArgument("baseURL", raw,
@@ -157,12 +172,10 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, invalidArgument("baseURL", raw, "has no host")
 	}
-	if u.User != nil {
-		// Print no part of the URL: its user information may hold a password.
-		return nil, invalidArgument("baseURL", "", "must not contain user information; "+
-			"use WithCredentials or WithToken")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	// ForceQuery marks a bare trailing "?". It would stay in the URL, so
+	// every operation path would resolve against the parent of the API
+	// root.
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, invalidArgument("baseURL", raw, "must not contain a query or fragment")
 	}
 	u.Path = strings.TrimRight(u.Path, "/")

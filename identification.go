@@ -40,6 +40,12 @@ type ResetResult struct {
 	Request ResetRequest `json:"request"`
 	Status  string       `json:"status"`
 	Message string       `json:"message"`
+	// Reconciled is true when the answer to the approve or decline was
+	// lost (a timeout, a broken connection, a 5xx, or a 409 on a resent
+	// request) and the SDK read the request's state back from the list to
+	// learn that it had succeeded. Request then holds the record from the
+	// list, and Status and Message are empty.
+	Reconciled bool `json:"-"`
 }
 
 // SortDirection orders a list by one field.
@@ -123,7 +129,7 @@ func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (*R
 	if rec.InitiatorUserID != userID {
 		return nil, &UserMismatchError{RequestID: id, UserID: userID, InitiatorUserID: rec.InitiatorUserID}
 	}
-	return c.decide(ctx, "approveResetIdentification", userID, id, c.api.ApproveResetIdentification)
+	return c.decide(ctx, c.approval(), userID, id)
 }
 
 // ApproveResetRequest approves reset request id of user userID without
@@ -137,7 +143,7 @@ func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (*R
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
-	return c.decide(ctx, "approveResetIdentification", userID, id, c.api.ApproveResetIdentification)
+	return c.decide(ctx, c.approval(), userID, id)
 }
 
 // DeclineResetRequest declines reset request id of user userID
@@ -148,22 +154,37 @@ func (c *Client) DeclineResetRequest(ctx context.Context, userID, id string) (*R
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
-	return c.decide(ctx, "declineResetIdentification", userID, id, c.api.DeclineResetIdentification)
+	return c.decide(ctx, c.declining(), userID, id)
 }
 
 // decideFunc is the generated client's approve or decline method.
 type decideFunc func(ctx context.Context, userID, id string,
 	editors ...api.RequestEditorFn) (*http.Response, error)
 
-// decide sends an approve or decline and decodes the result.
-func (c *Client) decide(ctx context.Context, name, userID, id string,
-	call decideFunc) (*ResetResult, error) {
-	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
-		return nil, err
-	}
-	op := operation{name: name, kind: changesState, auth: true,
+// decision is an approve or a decline.
+type decision struct {
+	name   string             // operationId, for logs
+	verb   string             // "approve" or "decline", for messages
+	target ResetRequestStatus // the state a success leaves the request in
+	call   decideFunc
+}
+
+func (c *Client) approval() decision {
+	return decision{"approveResetIdentification", "approve", StatusApproved,
+		c.api.ApproveResetIdentification}
+}
+
+func (c *Client) declining() decision {
+	return decision{"declineResetIdentification", "decline", StatusDeclined,
+		c.api.DeclineResetIdentification}
+}
+
+// sendDecision sends an approve or decline, with the retries the send
+// loop allows for calls that change state, and decodes the result.
+func (c *Client) sendDecision(ctx context.Context, d decision, userID, id string) (*ResetResult, error) {
+	op := operation{name: d.name, kind: changesState, auth: true,
 		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
-			return call(ctx, userID, id, edit)
+			return d.call(ctx, userID, id, edit)
 		}}
 	var env api.ResetRequestEnvelope
 	if err := c.do(ctx, op, &env); err != nil {

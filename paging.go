@@ -24,7 +24,8 @@ func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, err
 	}
 	pagesRead := 0
 	for scan := 0; scan < 2; scan++ {
-		rec, shifted, pages, err := c.scanPending(ctx, id)
+		q := ListQuery{Status: StatusPending, PageSize: c.pageSize}
+		rec, shifted, pages, err := c.scan(ctx, q, id)
 		pagesRead += pages
 		if err != nil || rec != nil {
 			return rec, err
@@ -36,15 +37,15 @@ func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, err
 	return nil, &NotPendingError{RequestID: id, PagesRead: pagesRead}
 }
 
-// scanPending reads the pending list once from the first page. It returns
-// the record when found, whether the total changed while it read, and how
-// many pages it read.
-func (c *Client) scanPending(ctx context.Context, id string) (*ResetRequest, bool, int, error) {
-	q := ListQuery{Status: StatusPending, PageSize: c.pageSize}
+// scan reads the list that q selects once from its first page until it
+// finds request id. It returns the record when found, whether the total
+// changed while it read, and how many pages it read.
+func (c *Client) scan(ctx context.Context, q ListQuery, id string) (*ResetRequest, bool, int, error) {
 	var firstTotal int64
 	var previousIDs []string
 	shifted := false
-	for page := 0; page < maxLookupPages; page++ {
+	bound := maxLookupPages
+	for page := 0; page < bound; page++ {
 		q.PageNumber = page
 		p, err := c.ListResetRequests(ctx, q)
 		if err != nil {
@@ -56,22 +57,48 @@ func (c *Client) scanPending(ctx context.Context, id string) (*ResetRequest, boo
 
 		if page == 0 {
 			firstTotal = p.TotalRecords
+			bound = pageBound(p.TotalRecords, q.PageSize, len(p.Records))
 		} else if p.TotalRecords != firstTotal {
 			shifted = true
 		}
 		ids := recordIDs(p.Records)
 		if page > 0 && slices.Equal(ids, previousIDs) {
-			return nil, false, page + 1, fmt.Errorf("sdkfinance: the pending list returned page %d "+
+			return nil, false, page + 1, fmt.Errorf("sdkfinance: the list returned page %d "+
 				"equal to page %d; the server may ignore pageNumber: %w", page, page-1, ErrInvalidResponse)
 		}
 		previousIDs = ids
 
-		if len(p.Records) == 0 || page+1 >= p.TotalPages {
+		if !morePages(p, page, q.PageSize) {
 			return nil, shifted, page + 1, nil
 		}
 	}
-	return nil, false, maxLookupPages, fmt.Errorf("sdkfinance: the pending list did not end "+
-		"after %d pages: %w", maxLookupPages, ErrInvalidResponse)
+	return nil, false, bound, fmt.Errorf("sdkfinance: the list did not end after %d pages, "+
+		"more than its total of records allows: %w", bound, ErrInvalidResponse)
+}
+
+// morePages reports whether a page after p, which is page number page,
+// may hold records. A server that reports totalPages as 0 while sending
+// records is trusted as long as its pages come full.
+func morePages(p *ResetRequestPage, page, pageSize int) bool {
+	if len(p.Records) == 0 {
+		return false
+	}
+	if page+1 < p.TotalPages {
+		return true
+	}
+	return p.TotalPages == 0 && len(p.Records) >= pageSize
+}
+
+// pageBound returns how many pages a scan may read: enough for the
+// reported total of records, with one page to spare for records added
+// during the scan, and never more than maxLookupPages.
+func pageBound(totalRecords int64, pageSize, firstPageLen int) int {
+	size := int64(max(pageSize, firstPageLen, 1))
+	if totalRecords <= 0 {
+		return maxLookupPages
+	}
+	pages := (totalRecords+size-1)/size + 1
+	return int(min(pages, maxLookupPages))
 }
 
 func recordIDs(records []ResetRequest) []string {

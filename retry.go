@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,6 +39,18 @@ type RetryPolicy struct {
 	// MaxRetryAfter caps a wait the server asks for with Retry-After.
 	// Zero means 30s.
 	MaxRetryAfter time.Duration
+	// AttemptTimeout bounds each attempt, from sending the request to
+	// reading the whole response, beside the caller's deadline. Zero means
+	// no bound of its own. An approve or decline that times out after the
+	// request was written has an unknown outcome and is reconciled.
+	AttemptTimeout time.Duration
+	// Budget is the size of the client's retry budget, a token bucket
+	// shared by all its calls: a retry takes 5 tokens (10 after a
+	// timeout), and a call that succeeds gives back what its retries took,
+	// or 1 token when it needed none. An empty bucket stops retries, but
+	// every call's first attempt is still sent, so a long outage does not
+	// multiply the load. Zero means 500; -1 turns the budget off.
+	Budget int
 }
 
 // DefaultRetryPolicy returns the policy a [Client] uses without
@@ -49,6 +62,7 @@ func DefaultRetryPolicy() RetryPolicy {
 		BaseDelay:     200 * time.Millisecond,
 		MaxDelay:      5 * time.Second,
 		MaxRetryAfter: 30 * time.Second,
+		Budget:        500,
 	}
 }
 
@@ -61,8 +75,12 @@ func WithRetry(p RetryPolicy) Option {
 			return invalidOption("WithRetry",
 				fmt.Sprintf("MaxAttempts is %d; pass 1 to 100, or 0 for the default", p.MaxAttempts))
 		}
-		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0 {
-			return invalidOption("WithRetry", "a delay is negative; pass zero for the default")
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0 || p.AttemptTimeout < 0 {
+			return invalidOption("WithRetry", "a duration is negative; pass zero for the default")
+		}
+		if p.Budget < -1 {
+			return invalidOption("WithRetry",
+				fmt.Sprintf("Budget is %d; pass tokens, 0 for the default or -1 for none", p.Budget))
 		}
 		cfg.retry = p.withDefaults()
 		return nil
@@ -82,6 +100,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxRetryAfter == 0 {
 		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	if p.Budget == 0 {
+		p.Budget = d.Budget
 	}
 	return p
 }
@@ -117,9 +138,56 @@ func shouldRetry(kind opKind, status int, err error) bool {
 }
 
 // isTransient reports whether a transport error may pass on a new attempt:
-// any but a context error, which means the caller gave up.
+// any but the end of the caller's context. (A per-attempt timeout ends
+// only the attempt's context, which send checks apart.)
 func isTransient(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// Retry budget costs, as in the retry quota of the AWS SDK for Go v2.
+const (
+	retryCost        = 5
+	timeoutRetryCost = 10
+	noRetryRefund    = 1
+)
+
+// retryBudget is a token bucket that retries draw from. Its zero value
+// is unusable; a nil *retryBudget never runs out.
+type retryBudget struct {
+	mu     sync.Mutex // guards tokens
+	tokens int
+	max    int
+}
+
+func newRetryBudget(size int) *retryBudget {
+	if size < 0 {
+		return nil
+	}
+	return &retryBudget{tokens: size, max: size}
+}
+
+// take removes cost tokens and reports whether there were enough.
+func (b *retryBudget) take(cost int) bool {
+	if b == nil {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tokens < cost {
+		return false
+	}
+	b.tokens -= cost
+	return true
+}
+
+// refund returns tokens after a success, up to the bucket's size.
+func (b *retryBudget) refund(n int) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = min(b.tokens+n, b.max)
 }
 
 // isDialError reports whether err happened while connecting, before any

@@ -44,6 +44,7 @@ type response struct {
 // logs in by itself.
 func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 	replayed := false
+	spent := 0 // retry budget tokens this call took
 	for attempt := 1; ; attempt++ {
 		token, err := c.tokenFor(ctx, op)
 		if err != nil {
@@ -64,9 +65,10 @@ func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 			continue
 		}
 		if err == nil && !resp.failed(op.kind) {
+			c.budget.refund(max(spent, noRetryRefund))
 			return resp, nil
 		}
-		if attempt >= c.retry.MaxAttempts || !c.retryable(op.kind, resp, err) {
+		if attempt >= c.retry.MaxAttempts || !c.retryable(ctx, op.kind, resp, err) {
 			return c.giveUp(resp, err, attempt)
 		}
 
@@ -74,6 +76,16 @@ func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 		if !waitFits(ctx, wait) {
 			return c.giveUp(resp, err, attempt)
 		}
+		cost := retryCost
+		if attemptTimedOut(ctx, err) {
+			cost = timeoutRetryCost
+		}
+		if !c.budget.take(cost) {
+			c.logger.WarnContext(ctx, "sdkfinance: retry budget exhausted, not retrying",
+				"operation", op.name, "attempt", attempt)
+			return c.giveUp(resp, err, attempt)
+		}
+		spent += cost
 		c.logRetry(ctx, op, attempt, wait, resp, err)
 		if serr := sleep(ctx, wait); serr != nil {
 			last, lerr := c.giveUp(resp, err, attempt)
@@ -83,6 +95,12 @@ func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 			return nil, fmt.Errorf("%w (stopped waiting to retry: %w)", lerr, serr)
 		}
 	}
+}
+
+// attemptTimedOut reports whether err is the end of one attempt's own
+// timeout while the caller's context is still live.
+func attemptTimedOut(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded)
 }
 
 func (c *Client) tokenFor(ctx context.Context, op operation) (string, error) {
@@ -102,7 +120,11 @@ func (r *response) failed(kind opKind) bool {
 	return shouldRetry(kind, r.status, nil)
 }
 
-func (c *Client) retryable(kind opKind, resp *response, err error) bool {
+func (c *Client) retryable(ctx context.Context, kind opKind, resp *response, err error) bool {
+	if attemptTimedOut(ctx, err) {
+		// The attempt's own timeout: the request may have been processed.
+		return kind == safeToRepeat
+	}
 	if err != nil {
 		return shouldRetry(kind, 0, err)
 	}
@@ -145,6 +167,11 @@ func (c *Client) logRetry(ctx context.Context, op operation, attempt int, wait t
 // attempt sends one request and reads its response whole. A non-nil error
 // means no response arrived.
 func (c *Client) attempt(ctx context.Context, op operation, token string) (*response, error) {
+	if c.retry.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.retry.AttemptTimeout)
+		defer cancel()
+	}
 	var method, path string
 	edit := func(_ context.Context, req *http.Request) error {
 		method, path = req.Method, req.URL.EscapedPath()
