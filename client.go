@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,6 +67,7 @@ type config struct {
 	pageSize   int
 	maxBody    int64
 	userAgent  string
+	insecure   bool
 }
 
 // NewClient returns a Client for the API rooted at baseURL, which includes
@@ -99,6 +101,10 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.token != nil && cfg.password != nil {
 		return nil, invalidOption("WithToken", "cannot be combined with WithCredentials; pass one of them")
 	}
+	if u.Scheme == "http" && !cfg.insecure && !isLoopbackHost(u.Hostname()) {
+		return nil, invalidArgument("baseURL", baseURL, "uses http:// to a host that is not loopback, "+
+			"which would send the token in clear text; use https:// or pass WithInsecureHTTP")
+	}
 	return newClient(u, cfg)
 }
 
@@ -107,6 +113,7 @@ func newClient(u *url.URL, cfg config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport()}
 	}
+	hc = withRedirectGuard(hc)
 	logger := cfg.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -141,6 +148,43 @@ func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
 	return t
+}
+
+// maxRedirects is how many redirects a request follows, as net/http's
+// default policy allows.
+const maxRedirects = 10
+
+// withRedirectGuard returns a copy of hc that drops the Authorization
+// header when a redirect leaves the scheme, host and port of the first
+// request. net/http drops it only for another domain, and keeps it for a
+// subdomain or a plain http:// target. The caller's CheckRedirect, if
+// any, still decides whether to follow.
+func withRedirectGuard(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("sdkfinance: stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {
@@ -224,6 +268,17 @@ func WithHTTPClient(c *http.Client) Option {
 			return invalidOption("WithHTTPClient", "got a nil *http.Client")
 		}
 		cfg.httpClient = c
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a base URL with http:// to a host that is not
+// loopback. The token and password then cross the network in clear text,
+// so use it only on a network you trust, such as a test cluster.
+// http://localhost and http://127.0.0.1 are always allowed.
+func WithInsecureHTTP() Option {
+	return func(cfg *config) error {
+		cfg.insecure = true
 		return nil
 	}
 }
