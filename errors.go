@@ -110,13 +110,20 @@ type ErrorParameter struct {
 const maxErrorLen = 300
 
 // Error returns one line of at most 300 bytes: method, path, status, code,
-// message and mdcId.
+// message and mdcId. Each field is cut to a share of that length, and the
+// mdcId is kept whole up to 60 bytes however long the rest is, because it
+// is the id to quote to support.
 func (e *APIError) Error() string {
+	var tail string
+	if e.MdcID != "" {
+		tail = " (mdcId " + lineField(e.MdcID, 60) + ")"
+	}
+
 	var b strings.Builder
 	b.WriteString("sdkfinance: ")
-	b.WriteString(e.Method)
+	b.WriteString(lineField(e.Method, 16))
 	b.WriteByte(' ')
-	b.WriteString(truncate(e.Path, 120))
+	b.WriteString(lineField(e.Path, 120))
 	b.WriteString(": ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if text := http.StatusText(e.StatusCode); text != "" {
@@ -125,25 +132,26 @@ func (e *APIError) Error() string {
 	}
 	if e.Code != "" {
 		b.WriteString(": code ")
-		b.WriteString(truncate(e.Code, 60))
+		b.WriteString(lineField(e.Code, 60))
 	}
 	switch {
 	case e.err != nil:
 		b.WriteString(": ")
-		b.WriteString(truncate(e.err.Error(), 100))
+		b.WriteString(lineField(e.err.Error(), 100))
 	case e.Message != "":
 		b.WriteString(": ")
-		b.WriteString(truncate(e.Message, 100))
+		b.WriteString(lineField(e.Message, 100))
 	case e.Snippet != "":
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(truncate(e.Snippet, 60)))
 	}
-	if e.MdcID != "" {
-		b.WriteString(" (mdcId ")
-		b.WriteString(truncate(e.MdcID, 60))
-		b.WriteByte(')')
-	}
-	return truncate(b.String(), maxErrorLen)
+	return truncate(b.String(), maxErrorLen-len(tail)) + tail
+}
+
+// lineField cuts s to at most n bytes and folds it onto one line, since
+// server-sent fields such as the code may contain line breaks.
+func lineField(s string, n int) string {
+	return oneLine(truncate(s, n))
 }
 
 // Unwrap returns the decoding or size-limit failure, if any.
