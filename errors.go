@@ -114,17 +114,24 @@ const maxErrorLen = 300
 // mdcId is kept whole up to 60 bytes however long the rest is, because it
 // is the id to quote to support.
 func (e *APIError) Error() string {
+	head := "sdkfinance: " + lineField(e.Method, 16) + " " + lineField(e.Path, 120) + ": "
+	return e.format(head, maxErrorLen)
+}
+
+// summary returns the status, code, message and mdcId on one line of at
+// most limit bytes, without the request, for nesting in other errors.
+func (e *APIError) summary(limit int) string {
+	return e.format("", limit)
+}
+
+func (e *APIError) format(head string, limit int) string {
 	var tail string
 	if e.MdcID != "" {
 		tail = " (mdcId " + lineField(e.MdcID, 60) + ")"
 	}
 
 	var b strings.Builder
-	b.WriteString("sdkfinance: ")
-	b.WriteString(lineField(e.Method, 16))
-	b.WriteByte(' ')
-	b.WriteString(lineField(e.Path, 120))
-	b.WriteString(": ")
+	b.WriteString(head)
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if text := http.StatusText(e.StatusCode); text != "" {
 		b.WriteByte(' ')
@@ -145,7 +152,21 @@ func (e *APIError) Error() string {
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(truncate(e.Snippet, 60)))
 	}
-	return truncate(b.String(), maxErrorLen-len(tail)) + tail
+	return truncate(b.String(), max(limit-len(tail), 0)) + tail
+}
+
+// causeText returns a one-line account of err of at most limit bytes, for
+// nesting in another error's text: an *APIError's summary, or err's text
+// without the package prefix.
+func causeText(err error, limit int) string {
+	if err == nil {
+		return "<nil>"
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.summary(limit)
+	}
+	return lineField(strings.TrimPrefix(err.Error(), "sdkfinance: "), limit)
 }
 
 // lineField cuts s to at most n bytes and folds it onto one line, since

@@ -345,9 +345,10 @@ func validateID(name, v string) error {
 		return invalidArgument(name, v, fmt.Sprintf("contains a control character at byte %d",
 			strings.IndexFunc(v, func(r rune) bool { return hasControl(string(r)) })))
 	case v == "." || v == "..":
-		// NOTE: "." and ".." cannot travel as a path segment: URL
-		// resolution and every server's path cleaning remove them, even
-		// when percent-encoded. No SDK.Finance id is known to take them.
+		// NOTE: the generated client resolves the path against the base
+		// URL, which removes "." and ".." segments, and RFC 3986 lets
+		// servers decode "%2E" to "." before they clean the path. No
+		// SDK.Finance id is known to take these values.
 		return invalidArgument(name, v, "is a dot segment, which cannot be sent as a path segment")
 	}
 	return nil

@@ -116,10 +116,10 @@ type OutcomeUnknownError struct {
 
 // Error says what is unknown and what to do.
 func (e *OutcomeUnknownError) Error() string {
-	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened; "+
-		"check its state before acting again: %v; reading the state back failed: %v",
-		e.Action, strconv.Quote(truncate(e.RequestID, 64)), stripPrefix(e.Err), stripPrefix(e.LookupErr)),
-		maxErrorLen)
+	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened "+
+		"(%s), and reading its state back failed (%s); check the request before acting again",
+		e.Action, strconv.Quote(truncate(e.RequestID, 40)), causeText(e.Err, 110),
+		causeText(e.LookupErr, 60)), maxErrorLen)
 }
 
 // Is reports whether target is [ErrOutcomeUnknown].
@@ -150,9 +150,9 @@ func (e *ReconcileError) Error() string {
 	if e.Found {
 		state = strconv.Quote(truncate(string(e.Status), 32))
 	}
-	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s was not confirmed and the "+
-		"request is now %s: %v", e.Action, strconv.Quote(truncate(e.RequestID, 64)), state,
-		stripPrefix(e.Err)), maxErrorLen)
+	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s was not confirmed (%s), and "+
+		"the request is now %s", e.Action, strconv.Quote(truncate(e.RequestID, 64)),
+		causeText(e.Err, 120), state), maxErrorLen)
 }
 
 // Is reports whether target is [ErrConflict] for a request found in
@@ -166,16 +166,3 @@ func (e *ReconcileError) Is(target error) bool {
 
 // Unwrap returns the failure of the approve or decline.
 func (e *ReconcileError) Unwrap() error { return e.Err }
-
-// stripPrefix returns err's text without the package prefix, for nesting.
-func stripPrefix(err error) string {
-	if err == nil {
-		return "<nil>"
-	}
-	msg := err.Error()
-	const prefix = "sdkfinance: "
-	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):]
-	}
-	return msg
-}
