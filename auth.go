@@ -221,6 +221,20 @@ func (a *authenticator) invalidate(token string) {
 	}
 }
 
+// identity returns the login and the organization of its chosen member,
+// as far as the client knows them.
+func (a *authenticator) identity() (login, organizationID string) {
+	if a.password == nil {
+		return "", ""
+	}
+	a.loginSlot <- struct{}{}
+	defer func() { <-a.loginSlot }()
+	if a.current != nil {
+		organizationID = a.current.orgID
+	}
+	return a.login, organizationID
+}
+
 // requirePermission fails with a *PermissionError when the login is known
 // to lack perm. With a token given by WithToken nothing is known, and the
 // server's 403 decides.

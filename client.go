@@ -36,17 +36,20 @@ const (
 // read-only after construction, except for the cached login token, which is
 // guarded by its own lock.
 type Client struct {
-	baseURL    *url.URL
-	api        *api.Client
-	httpClient *http.Client
-	logger     *slog.Logger
-	auth       *authenticator
-	retry      RetryPolicy
-	budget     *retryBudget
-	jitter     func(n int64) int64 // returns a random value in [0, n)
-	pageSize   int
-	maxBody    int64
-	userAgent  string
+	baseURL      *url.URL
+	api          *api.Client
+	httpClient   *http.Client
+	logger       *slog.Logger
+	auth         *authenticator
+	retry        RetryPolicy
+	budget       *retryBudget
+	jitter       func(n int64) int64 // returns a random value in [0, n)
+	pageSize     int
+	maxBody      int64
+	userAgent    string
+	auditHook    func(AuditEvent)
+	requestHook  RequestHook
+	responseHook ResponseHook
 }
 
 // Option configures a [Client]. Options validate their arguments, and
@@ -55,19 +58,22 @@ type Option func(*config) error
 
 // config collects what the options set before NewClient builds the Client.
 type config struct {
-	httpClient *http.Client
-	logger     *slog.Logger
-	token      *secret
-	login      string
-	password   *secret
-	otp        OTPFunc
-	authScheme string
-	orgID      string
-	retry      RetryPolicy
-	pageSize   int
-	maxBody    int64
-	userAgent  string
-	insecure   bool
+	httpClient   *http.Client
+	logger       *slog.Logger
+	token        *secret
+	login        string
+	password     *secret
+	otp          OTPFunc
+	authScheme   string
+	orgID        string
+	retry        RetryPolicy
+	pageSize     int
+	maxBody      int64
+	userAgent    string
+	insecure     bool
+	auditHook    func(AuditEvent)
+	requestHook  RequestHook
+	responseHook ResponseHook
 }
 
 // NewClient returns a Client for the API rooted at baseURL, which includes
@@ -127,16 +133,19 @@ func newClient(u *url.URL, cfg config) (*Client, error) {
 	}
 
 	c := &Client{
-		baseURL:    u,
-		api:        gen,
-		httpClient: hc,
-		logger:     logger,
-		retry:      cfg.retry,
-		budget:     newRetryBudget(cfg.retry.Budget),
-		jitter:     randomInt63n,
-		pageSize:   cfg.pageSize,
-		maxBody:    cfg.maxBody,
-		userAgent:  cfg.userAgent,
+		baseURL:      u,
+		api:          gen,
+		httpClient:   hc,
+		logger:       logger,
+		retry:        cfg.retry,
+		budget:       newRetryBudget(cfg.retry.Budget),
+		jitter:       randomInt63n,
+		pageSize:     cfg.pageSize,
+		maxBody:      cfg.maxBody,
+		userAgent:    cfg.userAgent,
+		auditHook:    cfg.auditHook,
+		requestHook:  cfg.requestHook,
+		responseHook: cfg.responseHook,
 	}
 	c.auth = newAuthenticator(c, cfg)
 	return c, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sdkfinance-go/sdkfinance/internal/api"
 )
@@ -46,6 +47,8 @@ type ResetResult struct {
 	// learn that it had succeeded. Request then holds the record from the
 	// list, and Status and Message are empty.
 	Reconciled bool `json:"-"`
+	// Attempts is how many approve or decline requests were sent.
+	Attempts int `json:"-"`
 }
 
 // SortDirection orders a list by one field.
@@ -114,7 +117,22 @@ const maxIDLen = 256
 //
 // The approve is retried only when the server cannot have processed the
 // failed attempt; see [RetryPolicy].
-func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (*ResetResult, error) {
+func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	start := time.Now()
+	defer func() { c.audit("approve", userID, id, start, res, err) }()
+
+	if _, err := c.CheckResetIdentification(ctx, userID, id); err != nil {
+		return nil, err
+	}
+	return c.decide(ctx, c.approval(), userID, id)
+}
+
+// CheckResetIdentification does the lookup step of
+// [Client.ResetIdentification] alone and approves nothing: it checks both
+// ids, pages through the pending list until it finds request id, and
+// checks that user userID initiated it. It returns the pending record, or
+// the same errors as ResetIdentification. Use it for a dry run.
+func (c *Client) CheckResetIdentification(ctx context.Context, userID, id string) (*ResetRequest, error) {
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
@@ -129,7 +147,7 @@ func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (*R
 	if rec.InitiatorUserID != userID {
 		return nil, &UserMismatchError{RequestID: id, UserID: userID, InitiatorUserID: rec.InitiatorUserID}
 	}
-	return c.decide(ctx, c.approval(), userID, id)
+	return rec, nil
 }
 
 // ApproveResetRequest approves reset request id of user userID without
@@ -139,7 +157,10 @@ func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (*R
 // [Client.ResetIdentification], which checks that the request is pending
 // and belongs to the user. A request that is not pending gives an error
 // matching [ErrConflict].
-func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (*ResetResult, error) {
+func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	start := time.Now()
+	defer func() { c.audit("approve", userID, id, start, res, err) }()
+
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
@@ -150,7 +171,10 @@ func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (*R
 // (POST /profiles/{userId}/reset-identification-requests/{id}/decline,
 // operationId declineResetIdentification). A request that is not pending
 // gives an error matching [ErrConflict].
-func (c *Client) DeclineResetRequest(ctx context.Context, userID, id string) (*ResetResult, error) {
+func (c *Client) DeclineResetRequest(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	start := time.Now()
+	defer func() { c.audit("decline", userID, id, start, res, err) }()
+
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
@@ -186,14 +210,19 @@ func (c *Client) sendDecision(ctx context.Context, d decision, userID, id string
 		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
 			return d.call(ctx, userID, id, edit)
 		}}
+	resp, err := c.send(ctx, op)
+	if err != nil {
+		return nil, err
+	}
 	var env api.ResetRequestEnvelope
-	if err := c.do(ctx, op, &env); err != nil {
+	if err := decodeResponse(resp, &env); err != nil {
 		return nil, err
 	}
 	return &ResetResult{
-		Request: resetRequestFrom(deref(env.Request)),
-		Status:  deref(env.Status),
-		Message: deref(env.Message),
+		Request:  resetRequestFrom(deref(env.Request)),
+		Status:   deref(env.Status),
+		Message:  deref(env.Message),
+		Attempts: resp.attempts,
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package sdkfinance
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 )
 
@@ -107,4 +108,52 @@ func recordIDs(records []ResetRequest) []string {
 		ids[i] = r.ID
 	}
 	return ids
+}
+
+// ResetRequests returns an iterator over every reset request that q
+// selects, from page q.PageNumber on, fetching one page at a time, so it
+// holds at most one page of records. It stops at the last page, when the
+// loop breaks, or after yielding the first error. q is copied; the caller
+// may change it afterwards. Pages are by offset, so a request approved
+// during the iteration can shift another one onto a page already read.
+//
+// An iterator is for one goroutine; the Client behind it is safe for
+// concurrent use.
+func (c *Client) ResetRequests(ctx context.Context, q ListQuery) iter.Seq2[ResetRequest, error] {
+	return func(yield func(ResetRequest, error) bool) {
+		q := q
+		if q.PageSize == 0 {
+			q.PageSize = c.pageSize
+		}
+		var previousIDs []string
+		bound := maxLookupPages
+		for read := 0; read < bound; read++ {
+			p, err := c.ListResetRequests(ctx, q)
+			if err != nil {
+				yield(ResetRequest{}, err)
+				return
+			}
+			ids := recordIDs(p.Records)
+			if read > 0 && len(ids) > 0 && slices.Equal(ids, previousIDs) {
+				yield(ResetRequest{}, fmt.Errorf("sdkfinance: the list returned page %d equal to "+
+					"the page before; the server may ignore pageNumber: %w", q.PageNumber, ErrInvalidResponse))
+				return
+			}
+			previousIDs = ids
+			if read == 0 {
+				bound = pageBound(p.TotalRecords, q.PageSize, len(p.Records))
+			}
+			for _, r := range p.Records {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if !morePages(p, q.PageNumber, q.PageSize) {
+				return
+			}
+			q.PageNumber++
+		}
+		yield(ResetRequest{}, fmt.Errorf("sdkfinance: the list did not end after %d pages, "+
+			"more than its total of records allows: %w", bound, ErrInvalidResponse))
+	}
 }

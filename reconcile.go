@@ -22,11 +22,14 @@ func (c *Client) decide(ctx context.Context, d decision, userID, id string) (*Re
 	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
 		return nil, err
 	}
+	attempts := 0
 	for sends := 1; ; sends++ {
 		res, err := c.sendDecision(ctx, d, userID, id)
 		if err == nil {
+			res.Attempts += attempts
 			return res, nil
 		}
+		attempts += attemptsOf(err)
 		if !outcomeUnknown(err, sends) {
 			return nil, err
 		}
@@ -39,7 +42,7 @@ func (c *Client) decide(ctx context.Context, d decision, userID, id string) (*Re
 		case rec != nil && rec.Status == d.target:
 			c.logger.InfoContext(ctx, "sdkfinance: reconciled an uncertain request",
 				"operation", d.name, "status", string(rec.Status), "cause", err.Error())
-			return &ResetResult{Request: *rec, Reconciled: true}, nil
+			return &ResetResult{Request: *rec, Reconciled: true, Attempts: attempts}, nil
 		case rec != nil && rec.Status == StatusPending && sends < c.retry.MaxAttempts:
 			c.logger.WarnContext(ctx, "sdkfinance: request still pending after an uncertain attempt, "+
 				"sending again", "operation", d.name, "send", sends, "cause", err.Error())
@@ -50,6 +53,19 @@ func (c *Client) decide(ctx context.Context, d decision, userID, id string) (*Re
 		return nil, &ReconcileError{Action: d.verb, RequestID: id, Found: rec != nil,
 			Status: statusOf(rec), Err: err}
 	}
+}
+
+// attemptsOf returns how many requests a failed send made, from its error.
+func attemptsOf(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Attempts
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Attempts
+	}
+	return 0
 }
 
 func statusOf(rec *ResetRequest) ResetRequestStatus {

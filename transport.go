@@ -51,7 +51,7 @@ func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 			return nil, err
 		}
 
-		resp, err := c.attempt(ctx, op, token)
+		resp, err := c.attempt(ctx, op, attempt, token)
 		if resp != nil {
 			resp.attempts = attempt
 		}
@@ -166,25 +166,31 @@ func (c *Client) logRetry(ctx context.Context, op operation, attempt int, wait t
 
 // attempt sends one request and reads its response whole. A non-nil error
 // means no response arrived.
-func (c *Client) attempt(ctx context.Context, op operation, token string) (*response, error) {
+func (c *Client) attempt(ctx context.Context, op operation, n int, token string) (*response, error) {
 	if c.retry.AttemptTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.retry.AttemptTimeout)
 		defer cancel()
 	}
 	var method, path string
-	edit := func(_ context.Context, req *http.Request) error {
+	edit := func(ctx context.Context, req *http.Request) error {
 		method, path = req.Method, req.URL.EscapedPath()
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", c.userAgent)
 		if token != "" {
 			req.Header.Set("Authorization", c.auth.scheme+" "+token)
 		}
+		if c.requestHook != nil {
+			c.requestHook(ctx, RequestInfo{Operation: op.name, Attempt: n}, req)
+		}
 		return nil
 	}
 
+	start := time.Now()
 	hr, err := op.call(ctx, edit)
 	if err != nil {
+		c.callResponseHook(ctx, ResponseInfo{Operation: op.name, Attempt: n, Err: err,
+			Duration: time.Since(start)})
 		return nil, err
 	}
 	defer drainAndClose(hr.Body)
@@ -197,7 +203,15 @@ func (c *Client) attempt(ctx context.Context, op operation, token string) (*resp
 		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now()),
 	}
 	resp.body, resp.bodyErr = readBody(hr.Body, c.maxBody)
+	c.callResponseHook(ctx, ResponseInfo{Operation: op.name, Attempt: n, StatusCode: hr.StatusCode,
+		Header: hr.Header, Err: resp.bodyErr, Duration: time.Since(start)})
 	return resp, nil
+}
+
+func (c *Client) callResponseHook(ctx context.Context, info ResponseInfo) {
+	if c.responseHook != nil {
+		c.responseHook(ctx, info)
+	}
 }
 
 // errBodyTooLarge is wrapped by the error for a body over the size limit.
