@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"strings"
 	"time"
 
@@ -191,4 +192,156 @@ func ExampleAPIError() {
 		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.MdcID != "")
 	}
 	// Output: 404 NOT_FOUND true
+}
+
+func ExampleClient_ResetRequests() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	q := sdkfinance.ListQuery{Status: sdkfinance.StatusPending}
+	for r, err := range client.ResetRequests(context.Background(), q) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(r.Status, r.Description)
+	}
+	// Output: PENDING passport expired
+}
+
+func ExampleClient_CheckResetIdentification() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// A dry run: the lookup alone, approving nothing.
+	rec, err := client.CheckResetIdentification(context.Background(), user.ID, req.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rec.Status, srv.ApprovalCount(req.ID))
+	// Output: PENDING 0
+}
+
+func ExampleWithAuditHook() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithAuditHook(func(ev sdkfinance.AuditEvent) {
+			fmt.Println(ev.Action, ev.Outcome, ev.Login, ev.Attempts)
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	if _, err := client.ResetIdentification(context.Background(), user.ID, req.ID); err != nil {
+		log.Fatal(err)
+	}
+	// Output: approve approved operator@sandbox.local 1
+}
+
+func ExampleWithRequestHook() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithRequestHook(func(_ context.Context, info sdkfinance.RequestInfo, r *http.Request) {
+			r.Header.Set("X-Request-Id", "example-1") // set again on every retry
+			fmt.Println(info.Operation, info.Attempt)
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	if _, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{}); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// login 1
+	// viewResetIdentificationRequests 1
+}
+
+func ExampleClient_RequestIdentificationReset() {
+	srv, err := sdkfinancetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	user := srv.AddUser("Alex Example")
+
+	// The user asks for a reset with their own login.
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(user.Login.Login, user.Login.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := client.RequestIdentificationReset(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Request.Status, res.Request.InitiatorUserID == user.ID)
+	// Output: PENDING true
+}
+
+func ExampleClient_ResetIdentificationWithRemarks() {
+	srv, user, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	res, err := client.ResetIdentificationWithRemarks(context.Background(), user.ID,
+		[]string{"address"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Status)
+	// Output: ok
+}
+
+func ExampleClient_Logout() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.ListResetRequests(ctx, sdkfinance.ListQuery{}); err != nil {
+		log.Fatal(err)
+	}
+
+	// Logout revokes the token; the next call logs in again.
+	if err := client.Logout(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.ListResetRequests(ctx, sdkfinance.ListQuery{}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(srv.RequestCount("login"))
+	// Output: 2
+}
+
+func ExampleWithInsecureHTTP() {
+	// http:// to a host that is not loopback needs an explicit opt-in.
+	_, err := sdkfinance.NewClient("http://sdkfinance.internal/api/v1")
+	fmt.Println(errors.Is(err, sdkfinance.ErrInvalidArgument))
+
+	_, err = sdkfinance.NewClient("http://sdkfinance.internal/api/v1", sdkfinance.WithInsecureHTTP())
+	fmt.Println(err)
+	// Output:
+	// true
+	// <nil>
 }
