@@ -365,7 +365,7 @@ func TestGeneratedIDs(t *testing.T) {
 	if r.ID != "00000003-0000-4000-8000-000000000001" {
 		t.Errorf("first request id = %q, want the deterministic first id", r.ID)
 	}
-	if randomUUID() == randomUUID() {
-		t.Error("randomUUID returned the same value twice")
+	if first, second := randomUUID(), randomUUID(); first == second {
+		t.Errorf("randomUUID returned %q twice", first)
 	}
 }
