@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -207,14 +208,22 @@ func isDialError(err error) bool {
 // backoff returns the wait before retry number retry (1 for the first
 // retry): a random duration in [0, min(MaxDelay, BaseDelay*2^(retry-1))].
 func (c *Client) backoff(retry int) time.Duration {
-	ceiling := c.retry.BaseDelay
+	ceiling := min(c.retry.BaseDelay, c.retry.MaxDelay)
 	for i := 1; i < retry && ceiling < c.retry.MaxDelay; i++ {
+		// Stop at MaxDelay before doubling could pass it, so that a
+		// MaxDelay near the largest Duration cannot overflow to zero.
+		if ceiling > c.retry.MaxDelay/2 {
+			ceiling = c.retry.MaxDelay
+			break
+		}
 		ceiling *= 2
 	}
-	ceiling = min(ceiling, c.retry.MaxDelay)
 	if ceiling <= 0 {
 		return 0
 	}
+	// The jitter bound is ceiling+1, which overflows for the largest
+	// Duration.
+	ceiling = min(ceiling, math.MaxInt64-1)
 	return time.Duration(c.jitter(int64(ceiling) + 1))
 }
 
