@@ -19,14 +19,14 @@ type pageQuery struct {
 
 // ViewResetIdentificationRequests returns one page of reset requests. An
 // absent body means the defaults: page 0 of DefaultPageSize records.
-func (s *Sandbox) ViewResetIdentificationRequests(_ context.Context,
+func (s *Sandbox) ViewResetIdentificationRequests(ctx context.Context,
 	request ViewResetIdentificationRequestsRequestObject,
 ) (ViewResetIdentificationRequestsResponseObject, error) {
 	q, apiErr := s.parsePageQuery(request.Body)
 	if apiErr != nil {
 		return ViewResetIdentificationRequestsdefaultJSONResponse(apiErr.response()), nil
 	}
-	return ViewResetIdentificationRequests200JSONResponse(s.page(q)), nil
+	return ViewResetIdentificationRequests200JSONResponse(s.faultedPage(ctx, q)), nil
 }
 
 func (s *Sandbox) parsePageQuery(body *ResetRequestPageRequest) (pageQuery, *apiError) {

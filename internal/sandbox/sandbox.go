@@ -79,6 +79,9 @@ type Sandbox struct {
 	// requests and the approval and request counters.
 	mu sync.Mutex
 	st state
+
+	// faults holds the faults that tests inject; see InjectFaults.
+	faults faultTable
 }
 
 // New returns a Sandbox that holds one organization for operators and no
@@ -140,7 +143,7 @@ func (s *Sandbox) Handler() http.Handler {
 		BaseRouter:       mux,
 		ErrorHandlerFunc: s.writeParameterError,
 	})
-	return s.logErrors(routeErrors(mux, s))
+	return s.injectFaults(s.logErrors(routeErrors(mux, s)))
 }
 
 // logErrors logs every response with a 4xx or 5xx status at debug level.
@@ -204,6 +207,9 @@ func (s *Sandbox) authorize(next StrictHandlerFunc, name string) StrictHandlerFu
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request,
 		request any) (any, error) {
 		s.countRequest(operationID)
+		if !s.beforeHandling(ctx, operationID, r) {
+			return nil, nil // The injected fault responds in place of the handler.
+		}
 		if operationID == "login" || operationID == "confirmLogin" {
 			return next(ctx, w, r, request)
 		}
