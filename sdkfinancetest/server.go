@@ -9,7 +9,8 @@
 // and the RESET_IDENTIFICATION_INITIATOR permission, and every error
 // response carries the API's JSON error envelope. Methods of Server seed
 // users and requests and report the state and request counts that tests
-// assert on.
+// assert on. InjectFaults and SetFaultFunc make chosen requests fail, for
+// tests of retries and of lost responses.
 //
 // The error codes are readable stand-ins, listed as the Code constants,
 // because the real API's codes are not documented publicly.
@@ -22,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sdkfinance-go/sdkfinance/internal/sandbox"
@@ -75,6 +77,7 @@ type Server struct {
 	http      *http.Server
 	served    chan struct{} // closed when the serve goroutine returns
 	closeOnce sync.Once
+	openConns atomic.Int64 // connections accepted and not yet closed or hijacked
 }
 
 // Option changes a setting of NewServer.
@@ -139,6 +142,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		},
 		served: make(chan struct{}),
 	}
+	s.http.ConnState = s.trackConnState
 	s.OperatorUserID = sb.AddOperator(OperatorLogin, OperatorPassword,
 		[]string{PermissionResetInitiator})
 
@@ -150,6 +154,22 @@ func NewServer(opts ...Option) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// OpenConnections returns how many client connections the server holds
+// open, idle ones included. A test can check it after its clients closed
+// their idle connections to find a connection that a client leaked.
+func (s *Server) OpenConnections() int {
+	return int(s.openConns.Load())
+}
+
+func (s *Server) trackConnState(_ net.Conn, state http.ConnState) {
+	switch state {
+	case http.StateNew:
+		s.openConns.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		s.openConns.Add(-1)
+	}
 }
 
 // Close stops the server, closing every connection, and waits until it
