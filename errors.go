@@ -150,7 +150,7 @@ func (e *APIError) format(head string, limit int) string {
 		b.WriteString(lineField(e.Message, 100))
 	case e.Snippet != "":
 		b.WriteString(": body ")
-		b.WriteString(strconv.Quote(truncate(e.Snippet, 60)))
+		b.WriteString(quoteValue(e.Snippet, 76))
 	}
 	return truncate(b.String(), max(limit-len(tail), 0)) + tail
 }
@@ -354,10 +354,22 @@ type InvalidArgumentError struct {
 // was rejected.
 func (e *InvalidArgumentError) Error() string {
 	if e.Value == "" {
-		return fmt.Sprintf("sdkfinance: invalid %s: %s", e.Name, e.Reason)
+		return truncate(fmt.Sprintf("sdkfinance: invalid %s: %s", lineField(e.Name, 40), e.Reason),
+			maxErrorLen)
 	}
-	return fmt.Sprintf("sdkfinance: invalid %s %s: %s",
-		e.Name, strconv.Quote(truncate(e.Value, 64)), e.Reason)
+	return truncate(fmt.Sprintf("sdkfinance: invalid %s %s: %s",
+		lineField(e.Name, 40), quoteValue(e.Value, 80), e.Reason), maxErrorLen)
+}
+
+// quoteValue returns v as a Go-quoted string of at most limit bytes,
+// cutting v shorter when escapes make the quoted form long.
+func quoteValue(v string, limit int) string {
+	for n := limit; n > 0; n /= 2 {
+		if q := strconv.Quote(truncate(v, n)); len(q) <= limit {
+			return q
+		}
+	}
+	return `"..."`
 }
 
 // Is reports whether target is [ErrInvalidArgument].
@@ -384,10 +396,10 @@ type NotPendingError struct {
 
 // Error names the request id.
 func (e *NotPendingError) Error() string {
-	id := strconv.Quote(truncate(e.RequestID, 64))
+	id := quoteValue(e.RequestID, 80)
 	if e.Status != "" {
 		return fmt.Sprintf("sdkfinance: reset request %s is %s, not pending",
-			id, strconv.Quote(truncate(string(e.Status), 32)))
+			id, quoteValue(string(e.Status), 48))
 	}
 	return fmt.Sprintf("sdkfinance: no pending reset request with id %s "+
 		"(pending list pages read: %d)", id, e.PagesRead)
@@ -406,9 +418,9 @@ type UserMismatchError struct {
 
 // Error names the request and both users.
 func (e *UserMismatchError) Error() string {
-	return fmt.Sprintf("sdkfinance: reset request %s was initiated by user %s, not %s; nothing was approved",
-		strconv.Quote(truncate(e.RequestID, 64)), strconv.Quote(truncate(e.InitiatorUserID, 64)),
-		strconv.Quote(truncate(e.UserID, 64)))
+	return truncate(fmt.Sprintf("sdkfinance: reset request %s was initiated by user %s, not %s; "+
+		"nothing was approved", quoteValue(e.RequestID, 64), quoteValue(e.InitiatorUserID, 64),
+		quoteValue(e.UserID, 64)), maxErrorLen)
 }
 
 // Is reports whether target is [ErrUserMismatch].
@@ -425,7 +437,7 @@ type PermissionError struct {
 // Error names the missing permission and the login.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("sdkfinance: login %s holds no member with permission %s; "+
-		"ask an administrator to grant it", strconv.Quote(truncate(e.Login, 64)), e.Permission)
+		"ask an administrator to grant it", quoteValue(e.Login, 80), e.Permission)
 }
 
 // Is reports whether target is [ErrForbidden].

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 )
 
 // decide sends an approve or decline so that the server processes it at
@@ -134,7 +133,7 @@ type OutcomeUnknownError struct {
 func (e *OutcomeUnknownError) Error() string {
 	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened "+
 		"(%s), and reading its state back failed (%s); check the request before acting again",
-		e.Action, strconv.Quote(truncate(e.RequestID, 40)), causeText(e.Err, 110),
+		e.Action, quoteValue(e.RequestID, 56), causeText(e.Err, 110),
 		causeText(e.LookupErr, 60)), maxErrorLen)
 }
 
@@ -164,10 +163,10 @@ type ReconcileError struct {
 func (e *ReconcileError) Error() string {
 	state := "not in the list"
 	if e.Found {
-		state = strconv.Quote(truncate(string(e.Status), 32))
+		state = quoteValue(string(e.Status), 48)
 	}
 	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s was not confirmed (%s), and "+
-		"the request is now %s", e.Action, strconv.Quote(truncate(e.RequestID, 64)),
+		"the request is now %s", e.Action, quoteValue(e.RequestID, 80),
 		causeText(e.Err, 120), state), maxErrorLen)
 }
 
