@@ -27,6 +27,11 @@ const (
 	// small. Raise it with [WithPageSize] where the server accepts more.
 	DefaultPageSize = 100
 
+	// DefaultLookupConcurrency is how many pages of the pending list the
+	// lookup in [Client.ResetIdentification] fetches at once, after the
+	// first page has told how many there are.
+	DefaultLookupConcurrency = 8
+
 	// DefaultMaxResponseBytes caps how much of one response body is read.
 	DefaultMaxResponseBytes = 4 << 20
 )
@@ -36,20 +41,21 @@ const (
 // read-only after construction, except for the cached login token, which is
 // guarded by its own lock.
 type Client struct {
-	baseURL      *url.URL
-	api          *api.Client
-	httpClient   *http.Client
-	logger       *slog.Logger
-	auth         *authenticator
-	retry        RetryPolicy
-	budget       *retryBudget
-	jitter       func(n int64) int64 // returns a random value in [0, n)
-	pageSize     int
-	maxBody      int64
-	userAgent    string
-	auditHook    func(AuditEvent)
-	requestHook  RequestHook
-	responseHook ResponseHook
+	baseURL           *url.URL
+	api               *api.Client
+	httpClient        *http.Client
+	logger            *slog.Logger
+	auth              *authenticator
+	retry             RetryPolicy
+	budget            *retryBudget
+	jitter            func(n int64) int64 // returns a random value in [0, n)
+	pageSize          int
+	lookupConcurrency int
+	maxBody           int64
+	userAgent         string
+	auditHook         func(AuditEvent)
+	requestHook       RequestHook
+	responseHook      ResponseHook
 }
 
 // Option configures a [Client]. Options validate their arguments, and
@@ -68,6 +74,7 @@ type config struct {
 	orgID        string
 	retry        RetryPolicy
 	pageSize     int
+	lookup       int
 	maxBody      int64
 	userAgent    string
 	insecure     bool
@@ -93,6 +100,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		authScheme: DefaultAuthScheme,
 		retry:      DefaultRetryPolicy(),
 		pageSize:   DefaultPageSize,
+		lookup:     DefaultLookupConcurrency,
 		maxBody:    DefaultMaxResponseBytes,
 		userAgent:  "sdkfinance-go/" + Version,
 	}
@@ -133,29 +141,31 @@ func newClient(u *url.URL, cfg config) (*Client, error) {
 	}
 
 	c := &Client{
-		baseURL:      u,
-		api:          gen,
-		httpClient:   hc,
-		logger:       logger,
-		retry:        cfg.retry,
-		budget:       newRetryBudget(cfg.retry.Budget),
-		jitter:       randomInt63n,
-		pageSize:     cfg.pageSize,
-		maxBody:      cfg.maxBody,
-		userAgent:    cfg.userAgent,
-		auditHook:    cfg.auditHook,
-		requestHook:  cfg.requestHook,
-		responseHook: cfg.responseHook,
+		baseURL:           u,
+		api:               gen,
+		httpClient:        hc,
+		logger:            logger,
+		retry:             cfg.retry,
+		budget:            newRetryBudget(cfg.retry.Budget),
+		jitter:            randomInt63n,
+		pageSize:          cfg.pageSize,
+		lookupConcurrency: cfg.lookup,
+		maxBody:           cfg.maxBody,
+		userAgent:         cfg.userAgent,
+		auditHook:         cfg.auditHook,
+		requestHook:       cfg.requestHook,
+		responseHook:      cfg.responseHook,
 	}
 	c.auth = newAuthenticator(c, cfg)
 	return c, nil
 }
 
 // defaultTransport returns a transport like http.DefaultTransport that keeps
-// enough idle connections per host for the SDK's own concurrency.
+// enough idle connections per host for the SDK's own concurrency, so that
+// connections are reused rather than opened anew.
 func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
+	t.MaxIdleConnsPerHost = max(DefaultLookupConcurrency, DefaultBatchConcurrency) * 2
 	return t
 }
 
@@ -314,6 +324,20 @@ func WithPageSize(n int) Option {
 				fmt.Sprintf("got %d; pass a size from 1 to %d", n, maxPageSize))
 		}
 		cfg.pageSize = n
+		return nil
+	}
+}
+
+// WithLookupConcurrency sets how many pages of the pending list
+// [Client.ResetIdentification] fetches at once while it looks for a
+// request; 1 fetches one page at a time. The default is
+// [DefaultLookupConcurrency].
+func WithLookupConcurrency(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 || n > 64 {
+			return invalidOption("WithLookupConcurrency", fmt.Sprintf("got %d; pass 1 to 64", n))
+		}
+		cfg.lookup = n
 		return nil
 	}
 }

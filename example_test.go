@@ -345,3 +345,33 @@ func ExampleWithInsecureHTTP() {
 	// true
 	// <nil>
 }
+
+func ExampleClient_ResetIdentifications() {
+	srv, user, req := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	targets := []sdkfinance.Target{
+		{UserID: user.ID, RequestID: req.ID},
+		{UserID: user.ID, RequestID: "no-such-request"},
+	}
+	results, err := client.ResetIdentifications(context.Background(), targets,
+		sdkfinance.BatchOptions{Concurrency: 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Println(r.Target.RequestID, "failed:", errors.Is(r.Err, sdkfinance.ErrNotFound))
+			continue
+		}
+		fmt.Println(r.Target.RequestID == req.ID, r.Result.Request.Status)
+	}
+	// Output:
+	// true APPROVED
+	// no-such-request failed: true
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // maxLookupPages bounds how many pages one lookup reads, whatever the
@@ -41,40 +43,177 @@ func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, err
 // scan reads the list that q selects once from its first page until it
 // finds request id. It returns the record when found, whether the total
 // changed while it read, and how many pages it read.
+//
+// The first page tells how many pages there are. With a lookup
+// concurrency above 1, the pages after it are then fetched concurrently,
+// and the requests still under way are cancelled once one page holds id.
+// The outcome is the one a page-by-page scan would have.
 func (c *Client) scan(ctx context.Context, q ListQuery, id string) (*ResetRequest, bool, int, error) {
-	var firstTotal int64
-	var previousIDs []string
-	shifted := false
-	bound := maxLookupPages
-	for page := 0; page < bound; page++ {
+	st := &scanState{id: id}
+	q.PageNumber = 0
+	first, err := c.ListResetRequests(ctx, q)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	st.pages = 1
+	if rec := findRecord(first.Records, id); rec != nil {
+		return rec, false, 1, nil
+	}
+	st.firstTotal = first.TotalRecords
+	if err := st.note(0, first); err != nil {
+		return nil, false, 1, err
+	}
+	bound := pageBound(first.TotalRecords, q.PageSize, len(first.Records))
+	if !morePages(first, 0, q.PageSize) {
+		return nil, false, 1, nil
+	}
+
+	next := 1
+	if c.lookupConcurrency > 1 && first.TotalPages > 2 {
+		to := min(first.TotalPages, bound)
+		rec, last, err := c.scanConcurrently(ctx, q, st, 1, to)
+		if err != nil || rec != nil {
+			return rec, false, st.pages, err
+		}
+		if !morePages(last, to-1, q.PageSize) {
+			return nil, st.shifted, st.pages, nil
+		}
+		next = to
+	}
+	rec, err := c.scanSequentially(ctx, q, st, next, bound)
+	return rec, st.shifted, st.pages, err
+}
+
+// scanState is what a scan learns from the pages it has read.
+type scanState struct {
+	id         string
+	firstTotal int64
+	shifted    bool // the total changed after the first page
+	pages      int  // pages read
+	// seen maps the ids of each non-empty page read, joined, to its number.
+	seen map[string]int
+}
+
+// note records page n, which does not hold the target, and fails when it
+// equals a page read before, as from a server that ignores pageNumber.
+func (st *scanState) note(n int, p *ResetRequestPage) error {
+	if p.TotalRecords != st.firstTotal {
+		st.shifted = true
+	}
+	if len(p.Records) == 0 {
+		return nil
+	}
+	key := strings.Join(recordIDs(p.Records), "\x00")
+	if earlier, ok := st.seen[key]; ok {
+		return fmt.Errorf("sdkfinance: the list returned page %d equal to page %d; "+
+			"the server may ignore pageNumber: %w", n, earlier, ErrInvalidResponse)
+	}
+	if st.seen == nil {
+		st.seen = map[string]int{}
+	}
+	st.seen[key] = n
+	return nil
+}
+
+// scanSequentially reads pages from, from+1, ... up to bound, one at a
+// time.
+func (c *Client) scanSequentially(ctx context.Context, q ListQuery, st *scanState,
+	from, bound int) (*ResetRequest, error) {
+	for page := from; page < bound; page++ {
 		q.PageNumber = page
 		p, err := c.ListResetRequests(ctx, q)
 		if err != nil {
-			return nil, false, page, err
+			return nil, err
 		}
-		if i := slices.IndexFunc(p.Records, func(r ResetRequest) bool { return r.ID == id }); i >= 0 {
-			return &p.Records[i], false, page + 1, nil
+		st.pages++
+		if rec := findRecord(p.Records, st.id); rec != nil {
+			return rec, nil
 		}
-
-		if page == 0 {
-			firstTotal = p.TotalRecords
-			bound = pageBound(p.TotalRecords, q.PageSize, len(p.Records))
-		} else if p.TotalRecords != firstTotal {
-			shifted = true
+		if err := st.note(page, p); err != nil {
+			return nil, err
 		}
-		ids := recordIDs(p.Records)
-		if page > 0 && slices.Equal(ids, previousIDs) {
-			return nil, false, page + 1, fmt.Errorf("sdkfinance: the list returned page %d "+
-				"equal to page %d; the server may ignore pageNumber: %w", page, page-1, ErrInvalidResponse)
-		}
-		previousIDs = ids
-
 		if !morePages(p, page, q.PageSize) {
-			return nil, shifted, page + 1, nil
+			return nil, nil
 		}
 	}
-	return nil, false, bound, fmt.Errorf("sdkfinance: the list did not end after %d pages, "+
+	return nil, fmt.Errorf("sdkfinance: the list did not end after %d pages, "+
 		"more than its total of records allows: %w", bound, ErrInvalidResponse)
+}
+
+// scanConcurrently reads pages from up to to (exclusive) with at most
+// c.lookupConcurrency requests in flight. It returns the record from the
+// first page found to hold it, else the last page of the range, or the
+// first error.
+func (c *Client) scanConcurrently(ctx context.Context, q ListQuery, st *scanState, from, to int) (
+	*ResetRequest, *ResetRequestPage, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu       sync.Mutex // guards the variables below and st
+		found    *ResetRequest
+		firstErr error
+		lastPage *ResetRequestPage
+	)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, c.lookupConcurrency)
+dispatch:
+	for n := from; n < to; n++ {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			break dispatch
+		}
+		pq := q
+		pq.PageNumber = n
+		wg.Go(func() {
+			defer func() { <-slots }()
+			p, err := c.ListResetRequests(ctx, pq)
+
+			mu.Lock()
+			defer mu.Unlock()
+			if found != nil || firstErr != nil {
+				return // the outcome is settled; this page no longer matters
+			}
+			if err != nil {
+				firstErr = err
+				cancel()
+				return
+			}
+			st.pages++
+			if rec := findRecord(p.Records, st.id); rec != nil {
+				found = rec
+				cancel()
+				return
+			}
+			if err := st.note(n, p); err != nil {
+				firstErr = err
+				cancel()
+				return
+			}
+			if n == to-1 {
+				lastPage = p
+			}
+		})
+	}
+	wg.Wait()
+
+	switch {
+	case found != nil:
+		return found, nil, nil
+	case firstErr != nil:
+		return nil, nil, firstErr
+	case ctx.Err() != nil:
+		return nil, nil, context.Cause(ctx)
+	}
+	return nil, lastPage, nil
+}
+
+func findRecord(records []ResetRequest, id string) *ResetRequest {
+	if i := slices.IndexFunc(records, func(r ResetRequest) bool { return r.ID == id }); i >= 0 {
+		return &records[i]
+	}
+	return nil
 }
 
 // morePages reports whether a page after p, which is page number page,
