@@ -36,20 +36,30 @@
 // SDK makes before sending give [ErrInvalidArgument], [ErrNotFound] (the
 // request is not pending) and [ErrUserMismatch].
 //
-// # Retries
+// # Retries and exactly-once approval
 //
 // Listing and login are retried after connection errors, 429, 502, 503 and
-// 504, with exponential backoff, full jitter and Retry-After honoured.
-// Approve and decline are retried only when the server cannot have
-// processed the failed attempt, so a retry never approves twice. See
-// [RetryPolicy].
+// 504, with exponential backoff, full jitter, Retry-After honoured and a
+// retry budget per client. Approve and decline are retried only when the
+// server cannot have processed the failed attempt. When an approve's
+// outcome is unknown, the client reads the request's state back from the
+// list and approves again only if it is still pending, so a retry never
+// approves twice; see [RetryPolicy] and [ErrOutcomeUnknown].
 //
 // # Paging
 //
-// [Client.ListResetRequests] returns one page. Pages are numbered from
-// zero and by offset, so records move between pages while others approve
-// requests; the lookup in [Client.ResetIdentification] scans again when
-// the total changes under it.
+// [Client.ListResetRequests] returns one page and [Client.ResetRequests]
+// iterates over all of them. Pages are numbered from zero and by offset,
+// so records move between pages while others approve requests; the lookup
+// in [Client.ResetIdentification] scans again when the total changes
+// under it. [Client.ResetIdentifications] resets many requests with one
+// read of the pending list.
+//
+// # Hooks and audit
+//
+// [WithRequestHook] and [WithResponseHook] see every attempt, for tracing
+// and metrics. [WithAuditHook] receives one [AuditEvent] per approve or
+// decline decision, for a compliance trail.
 //
 // # Concurrency
 //
