@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -374,4 +376,133 @@ func ExampleClient_ResetIdentifications() {
 	// Output:
 	// true APPROVED
 	// no-such-request failed: true
+}
+
+func ExampleWithCredentials() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+
+	// The client logs in on its first call and reuses the token.
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 3 {
+		if _, err := client.ListResetRequests(ctx, sdkfinance.ListQuery{}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("logins:", srv.RequestCount("login"))
+	// Output: logins: 1
+}
+
+func ExampleWithOTP() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	if err := srv.RequireOTP(srv.Operator.Login, "424242"); err != nil {
+		log.Fatal(err)
+	}
+
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithOTP(func(ctx context.Context, login string) (string, error) {
+			// Real code asks the person, or reads the code from a mailbox.
+			return "424242", nil
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	page, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(page.TotalRecords)
+	// Output: 1
+}
+
+func ExampleWithLogger() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+
+	// Log logins and retries as text, without the time so the output is
+	// stable. The SDK never logs a token or password.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "expires_at" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithLogger(logger))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{}); err != nil {
+		log.Fatal(err)
+	}
+	// Output: level=INFO msg="sdkfinance: logged in" organization_id=00000001-0000-4000-8000-000000000001
+}
+
+func ExampleWithHTTPClient() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+
+	// A caller's client, for example one whose transport adds tracing.
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithHTTPClient(httpClient),
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password))
+	if err != nil {
+		log.Fatal(err)
+	}
+	page, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(page.Records))
+	// Output: 1
+}
+
+func ExampleWithAuthScheme() {
+	srv, err := sdkfinancetest.NewServer(sdkfinancetest.WithAuthSchemes("Bearer"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	// An installation that takes "Authorization: Bearer <token>".
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithAuthScheme("Bearer"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.ListResetRequests(context.Background(), sdkfinance.ListQuery{})
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+func ExampleWithResponseHook() {
+	srv, _, _ := startExampleSandbox()
+	defer srv.Close()
+	client, err := sdkfinance.NewClient(srv.URL,
+		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
+		sdkfinance.WithResponseHook(func(_ context.Context, info sdkfinance.ResponseInfo) {
+			// Count requests by operation and status, e.g. in a metrics library.
+			fmt.Println(info.Operation, info.Attempt, info.StatusCode)
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.ListResetRequests(context.Background(), sdkfinance.ListQuery{}); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// login 1 200
+	// viewResetIdentificationRequests 1 200
 }
