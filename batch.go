@@ -91,11 +91,11 @@ func (c *Client) ResetIdentifications(ctx context.Context, targets []Target,
 	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
 		return b.results, b.failRest(err)
 	}
-	found, err := c.collectPending(ctx, wanted)
+	found, pages, err := c.collectPending(ctx, wanted)
 	if err != nil {
 		return b.results, b.failRest(err)
 	}
-	jobs := b.matchTargets(wanted, found)
+	jobs := b.matchTargets(wanted, found, pages)
 	if opts.DryRun {
 		return b.results, nil
 	}
@@ -145,7 +145,7 @@ func (b *batch) checkTargets(targets []Target) map[string]int {
 		}
 		if first, ok := wanted[t.RequestID]; ok {
 			b.refuse(i, t, nil, invalidArgument("RequestID", t.RequestID, fmt.Sprintf(
-				"repeats target %d; each request is reset once", first)))
+				"repeats targets[%d]; each request is reset once", first)))
 			continue
 		}
 		wanted[t.RequestID] = i
@@ -155,7 +155,7 @@ func (b *batch) checkTargets(targets []Target) map[string]int {
 
 // matchTargets settles the targets that are not pending or belong to
 // another user and returns the indexes left to approve, in input order.
-func (b *batch) matchTargets(wanted map[string]int, found map[string]ResetRequest) []int {
+func (b *batch) matchTargets(wanted map[string]int, found map[string]ResetRequest, pages int) []int {
 	var jobs []int
 	for i := range b.results {
 		t := b.results[i].Target
@@ -165,7 +165,7 @@ func (b *batch) matchTargets(wanted map[string]int, found map[string]ResetReques
 		rec, ok := found[t.RequestID]
 		switch {
 		case !ok:
-			b.refuse(i, t, nil, &NotPendingError{RequestID: t.RequestID})
+			b.refuse(i, t, nil, &NotPendingError{RequestID: t.RequestID, PagesRead: pages})
 		case rec.InitiatorUserID != t.UserID:
 			b.refuse(i, t, &rec, &UserMismatchError{RequestID: t.RequestID, UserID: t.UserID,
 				InitiatorUserID: rec.InitiatorUserID})
@@ -234,38 +234,41 @@ func (b *batch) failRest(err error) error {
 }
 
 // collectPending reads the pending list once and returns the records of
-// the wanted request ids it holds. It stops early when it has them all.
-// When the list's total changed during the read and some are missing,
-// it reads once more for those, as records may have moved to pages
-// already read.
+// the wanted request ids it holds and how many pages it read. It stops
+// early when it has them all. When the list's total changed during the
+// read and some are missing, it reads once more for those, as records may
+// have moved to pages already read.
 func (c *Client) collectPending(ctx context.Context,
-	wanted map[string]int) (map[string]ResetRequest, error) {
+	wanted map[string]int) (map[string]ResetRequest, int, error) {
 	found := make(map[string]ResetRequest, len(wanted))
+	pages := 0
 	for pass := 0; pass < 2; pass++ {
-		shifted, err := c.readPending(ctx, wanted, found)
+		st := &scanState{}
+		err := c.readPending(ctx, wanted, found, st)
+		pages += st.pages
 		if err != nil {
-			return nil, err
+			return nil, pages, err
 		}
-		if !shifted || len(found) == len(wanted) {
+		if !st.shifted || len(found) == len(wanted) {
 			break
 		}
 	}
-	return found, nil
+	return found, pages, nil
 }
 
 // readPending reads the pending list from the first page, adding wanted
-// records to found. It reports whether the total changed while it read.
+// records to found and noting in st what it read.
 func (c *Client) readPending(ctx context.Context, wanted map[string]int,
-	found map[string]ResetRequest) (bool, error) {
+	found map[string]ResetRequest, st *scanState) error {
 	q := ListQuery{Status: StatusPending, PageSize: c.pageSize}
-	st := &scanState{}
 	bound := maxLookupPages
 	for page := 0; page < bound; page++ {
 		q.PageNumber = page
 		p, err := c.ListResetRequests(ctx, q)
 		if err != nil {
-			return false, err
+			return err
 		}
+		st.pages++
 		if page == 0 {
 			st.firstTotal = p.TotalRecords
 			bound = pageBound(p.TotalRecords, q.PageSize, len(p.Records))
@@ -276,12 +279,12 @@ func (c *Client) readPending(ctx context.Context, wanted map[string]int,
 			}
 		}
 		if err := st.note(page, p); err != nil {
-			return false, err
+			return err
 		}
 		if len(found) == len(wanted) || !morePages(p, page, q.PageSize) {
-			return st.shifted, nil
+			return nil
 		}
 	}
-	return false, fmt.Errorf("sdkfinance: the pending list did not end after %d pages, "+
+	return fmt.Errorf("sdkfinance: the pending list did not end after %d pages, "+
 		"more than its total of records allows: %w", bound, ErrInvalidResponse)
 }

@@ -158,6 +158,8 @@ func startSandbox(s *settings) (*sdkfinancetest.Server, error) {
 		return nil, fmt.Errorf("seed the sandbox: %w", err)
 	}
 	s.baseURL = srv.URL
+	// A token from the environment belongs to another server.
+	s.token = ""
 	s.login, s.password = srv.Operator.Login, srv.Operator.Password
 	if s.userID == "" && s.requestID == "" {
 		s.userID, s.requestID = user.ID, req.ID
