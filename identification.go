@@ -243,11 +243,38 @@ func (c *Client) ListResetRequests(ctx context.Context, q ListQuery) (*ResetRequ
 		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
 			return c.api.ViewResetIdentificationRequests(ctx, body, edit)
 		}}
-	var page api.ResetRequestPage
+	var page resetRequestPageJSON
 	if err := c.do(ctx, op, &page); err != nil {
 		return nil, err
 	}
-	return resetRequestPageFrom(&page), nil
+	return page.toPage(), nil
+}
+
+// resetRequestPageJSON is api.ResetRequestPage with plain fields, so that
+// a page decodes straight into the records the SDK returns: no pointer per
+// field and no second copy of the records. The number types are the
+// generated ones, so an out-of-range number fails the same way.
+type resetRequestPageJSON struct {
+	Records      []ResetRequest `json:"records"`
+	PageNumber   int32          `json:"pageNumber"`
+	PageSize     int32          `json:"pageSize"`
+	TotalRecords int64          `json:"totalRecords"`
+	TotalPages   int32          `json:"totalPages"`
+}
+
+func (p *resetRequestPageJSON) toPage() *ResetRequestPage {
+	records := p.Records
+	if records == nil {
+		// Absent or null records give an empty page, not a nil slice.
+		records = []ResetRequest{}
+	}
+	return &ResetRequestPage{
+		Records:      records,
+		PageNumber:   int(p.PageNumber),
+		PageSize:     int(p.PageSize),
+		TotalRecords: p.TotalRecords,
+		TotalPages:   int(p.TotalPages),
+	}
 }
 
 // body checks q and builds the request body.
@@ -334,21 +361,6 @@ func resetRequestFrom(r api.ResetRequest) ResetRequest {
 		InitiatorUserID: deref(r.InitiatorUserID),
 		InitiatorRole:   deref(r.InitiatorRole),
 	}
-}
-
-func resetRequestPageFrom(p *api.ResetRequestPage) *ResetRequestPage {
-	records := deref(p.Records)
-	out := &ResetRequestPage{
-		Records:      make([]ResetRequest, len(records)),
-		PageNumber:   int(deref(p.PageNumber)),
-		PageSize:     int(deref(p.PageSize)),
-		TotalRecords: deref(p.TotalRecords),
-		TotalPages:   int(deref(p.TotalPages)),
-	}
-	for i, r := range records {
-		out.Records[i] = resetRequestFrom(r)
-	}
-	return out
 }
 
 // validateIDs checks a user id and a request id before they go into a
