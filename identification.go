@@ -214,14 +214,30 @@ func (c *Client) sendDecision(ctx context.Context, d decision, userID, id string
 	if err != nil {
 		return nil, err
 	}
-	var env api.ResetRequestEnvelope
+	return decodeResetResult(resp)
+}
+
+// resetRequestEnvelopeJSON is api.ResetRequestEnvelope with plain fields,
+// so that the record decodes without a pointer per field. A JSON null
+// leaves a field empty, as a nil pointer did, and the decode accepts and
+// rejects the same bodies.
+type resetRequestEnvelopeJSON struct {
+	Request ResetRequest `json:"request"`
+	Status  string       `json:"status"`
+	Message string       `json:"message"`
+}
+
+// decodeResetResult decodes the answer to an approve, decline or reset
+// request.
+func decodeResetResult(resp *response) (*ResetResult, error) {
+	var env resetRequestEnvelopeJSON
 	if err := decodeResponse(resp, &env); err != nil {
 		return nil, err
 	}
 	return &ResetResult{
-		Request:  resetRequestFrom(deref(env.Request)),
-		Status:   deref(env.Status),
-		Message:  deref(env.Message),
+		Request:  env.Request,
+		Status:   env.Status,
+		Message:  env.Message,
 		Attempts: resp.attempts,
 	}, nil
 }
@@ -350,17 +366,6 @@ func sortDirection(d SortDirection) *api.SortDirection {
 	}
 	v := api.SortDirection(d)
 	return &v
-}
-
-func resetRequestFrom(r api.ResetRequest) ResetRequest {
-	return ResetRequest{
-		ID:              deref(r.ID),
-		Description:     deref(r.Description),
-		OrganizationID:  deref(r.OrganizationID),
-		Status:          ResetRequestStatus(deref(r.Status)),
-		InitiatorUserID: deref(r.InitiatorUserID),
-		InitiatorRole:   deref(r.InitiatorRole),
-	}
 }
 
 // validateIDs checks a user id and a request id before they go into a

@@ -31,16 +31,7 @@ func (c *Client) RequestIdentificationReset(ctx context.Context) (*ResetResult, 
 	if err != nil {
 		return nil, err
 	}
-	var env api.ResetRequestEnvelope
-	if err := decodeResponse(resp, &env); err != nil {
-		return nil, err
-	}
-	return &ResetResult{
-		Request:  resetRequestFrom(deref(env.Request)),
-		Status:   deref(env.Status),
-		Message:  deref(env.Message),
-		Attempts: resp.attempts,
-	}, nil
+	return decodeResetResult(resp)
 }
 
 // ResetIdentificationWithRemarks resets the identification of user userID
