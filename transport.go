@@ -202,7 +202,7 @@ func (c *Client) attempt(ctx context.Context, op operation, n int, token string)
 		path:       path,
 		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now()),
 	}
-	resp.body, resp.bodyErr = readBody(hr.Body, c.maxBody)
+	resp.body, resp.bodyErr = readBody(hr.Body, c.maxBody, hr.ContentLength)
 	c.callResponseHook(ctx, ResponseInfo{Operation: op.name, Attempt: n, StatusCode: hr.StatusCode,
 		Header: hr.Header, Err: resp.bodyErr, Duration: time.Since(start)})
 	return resp, nil
@@ -217,16 +217,35 @@ func (c *Client) callResponseHook(ctx context.Context, info ResponseInfo) {
 // errBodyTooLarge is wrapped by the error for a body over the size limit.
 var errBodyTooLarge = errors.New("response body exceeds the size limit")
 
-// readBody reads at most limit bytes of body.
-func readBody(body io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return data, fmt.Errorf("read response body: %w", err)
+// readBody reads at most limit bytes of body. size is the body's length
+// when the response declared it, else -1. A declared length sizes the
+// buffer, so that such a body is read into one allocation rather than a
+// buffer that doubles as it fills; the limit applies either way.
+func readBody(body io.Reader, limit, size int64) ([]byte, error) {
+	initial := int64(512)
+	if size >= 0 {
+		// One byte more than the body, so the read that returns io.EOF
+		// has room and needs no larger buffer.
+		initial = min(size, limit) + 1
 	}
-	if int64(len(data)) > limit {
-		return data[:limit], fmt.Errorf("%w of %d bytes (WithMaxResponseBytes)", errBodyTooLarge, limit)
+	data := make([]byte, 0, initial)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		room := min(int64(cap(data)-len(data)), limit+1-int64(len(data)))
+		n, err := body.Read(data[len(data) : len(data)+int(room)])
+		data = data[:len(data)+n]
+		if err != nil && err != io.EOF {
+			return data, fmt.Errorf("read response body: %w", err)
+		}
+		if int64(len(data)) > limit {
+			return data[:limit], fmt.Errorf("%w of %d bytes (WithMaxResponseBytes)", errBodyTooLarge, limit)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
 	}
-	return data, nil
 }
 
 // TransportError reports a request that got no HTTP response: the
