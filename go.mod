@@ -6,6 +6,7 @@ require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/jarcoal/httpmock v1.4.2
 	github.com/oapi-codegen/runtime v1.9.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (
