@@ -286,17 +286,29 @@ func snippet(body []byte) string {
 }
 
 func htmlTitle(text string) (string, bool) {
-	lower := strings.ToLower(text)
+	// asciiLower keeps every byte offset, unlike strings.ToLower, which
+	// changes the length of invalid UTF-8 and of some letters.
+	lower := asciiLower(text)
 	start := strings.Index(lower, "<title>")
 	if start < 0 {
 		return "", false
 	}
-	rest := text[start+len("<title>"):]
-	end := strings.Index(strings.ToLower(rest), "</title>")
+	start += len("<title>")
+	end := strings.Index(lower[start:], "</title>")
 	if end < 0 {
 		return "", false
 	}
-	return rest[:end], true
+	return text[start : start+end], true
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // oneLine replaces control characters and runs of white space with single
@@ -322,6 +334,9 @@ func oneLine(s string) string {
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	if n < len("...") {
+		return strings.Repeat(".", max(n, 0))
 	}
 	cut := n - len("...")
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
