@@ -95,7 +95,10 @@ type scanState struct {
 }
 
 // note records page n, which does not hold the target, and fails when it
-// equals a page read before, as from a server that ignores pageNumber.
+// equals a page read before while the total stayed the same, as from a
+// server that ignores pageNumber. When the total changed, records moved
+// between pages, and pages read out of order can be equal; the caller
+// then reads the list again.
 func (st *scanState) note(n int, p *ResetRequestPage) error {
 	if p.TotalRecords != st.firstTotal {
 		st.shifted = true
@@ -104,7 +107,7 @@ func (st *scanState) note(n int, p *ResetRequestPage) error {
 		return nil
 	}
 	key := strings.Join(recordIDs(p.Records), "\x00")
-	if earlier, ok := st.seen[key]; ok {
+	if earlier, ok := st.seen[key]; ok && !st.shifted {
 		return fmt.Errorf("sdkfinance: the list returned page %d equal to page %d; "+
 			"the server may ignore pageNumber: %w", n, earlier, ErrInvalidResponse)
 	}
