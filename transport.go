@@ -220,15 +220,23 @@ var errBodyTooLarge = errors.New("response body exceeds the size limit")
 // readBody reads at most limit bytes of body. size is the body's length
 // when the response declared it, else -1. A declared length sizes the
 // buffer, so that such a body is read into one allocation rather than a
-// buffer that doubles as it fills; the limit applies either way.
+// growing buffer; the limit applies either way.
 func readBody(body io.Reader, limit, size int64) ([]byte, error) {
-	initial := int64(512)
-	if size >= 0 {
-		// One byte more than the body, so the read that returns io.EOF
-		// has room and needs no larger buffer.
-		initial = min(size, limit) + 1
+	if size < 0 {
+		// io.ReadAll grows its buffer in chunks and copies once at the
+		// end, which allocates less than growing one slice by append.
+		data, err := io.ReadAll(io.LimitReader(body, limit+1))
+		if err != nil {
+			return data, fmt.Errorf("read response body: %w", err)
+		}
+		if int64(len(data)) > limit {
+			return data[:limit], fmt.Errorf("%w of %d bytes (WithMaxResponseBytes)", errBodyTooLarge, limit)
+		}
+		return data, nil
 	}
-	data := make([]byte, 0, initial)
+	// One byte more than the body, so the read that returns io.EOF has
+	// room and needs no larger buffer.
+	data := make([]byte, 0, min(size, limit)+1)
 	for {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
