@@ -80,15 +80,22 @@ func (s *Sandbox) parsePageQuery(body *ResetRequestPageRequest) (pageQuery, *api
 
 // page returns the records that match q's filter, sorted, and cut to q's page.
 func (s *Sandbox) page(q pageQuery) ResetRequestPage {
-	records := s.matchingRecords(q.filter)
-	sortRecords(records, q.sort)
+	var total int
+	var window []Record
+	if q.sort.OrganizationID == nil && q.sort.Status == nil {
+		// Insertion order: copy only the page, so a long list stays cheap.
+		total, window = s.matchingWindow(q.filter, q.pageNumber*q.pageSize, q.pageSize)
+	} else {
+		records := s.matchingRecords(q.filter)
+		sortRecords(records, q.sort)
+		total = len(records)
+		start := min(q.pageNumber*q.pageSize, total)
+		window = records[start:min(start+q.pageSize, total)]
+	}
 
-	total := len(records)
 	totalPages := (total + q.pageSize - 1) / q.pageSize
-	start := min(q.pageNumber*q.pageSize, total)
-	end := min(start+q.pageSize, total)
-	pageRecords := make([]ResetRequest, 0, end-start)
-	for _, r := range records[start:end] {
+	pageRecords := make([]ResetRequest, 0, len(window))
+	for _, r := range window {
 		pageRecords = append(pageRecords, toModel(r))
 	}
 
@@ -113,17 +120,39 @@ func (s *Sandbox) matchingRecords(filter ResetRequestFilter) []Record {
 	defer s.mu.Unlock()
 
 	var out []Record
-	for _, id := range s.st.recordOrder {
-		r := s.st.records[id]
-		if filter.Status != nil && r.Status != *filter.Status {
-			continue
+	for _, r := range s.st.recordList {
+		if matches(r, filter) {
+			out = append(out, *r)
 		}
-		if filter.OrganizationID != nil && r.OrganizationID != *filter.OrganizationID {
-			continue
-		}
-		out = append(out, *r)
 	}
 	return out
+}
+
+// matchingWindow counts the records that match filter and returns copies
+// of at most size of them from offset on, in insertion order.
+func (s *Sandbox) matchingWindow(filter ResetRequestFilter, offset, size int) (int, []Record) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	total := 0
+	var out []Record
+	for _, r := range s.st.recordList {
+		if !matches(r, filter) {
+			continue
+		}
+		if total >= offset && len(out) < size {
+			out = append(out, *r)
+		}
+		total++
+	}
+	return total, out
+}
+
+func matches(r *Record, filter ResetRequestFilter) bool {
+	if filter.Status != nil && r.Status != *filter.Status {
+		return false
+	}
+	return filter.OrganizationID == nil || r.OrganizationID == *filter.OrganizationID
 }
 
 // sortRecords sorts by organizationId, then by status, in the requested

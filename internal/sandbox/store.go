@@ -76,6 +76,7 @@ type state struct {
 	sessions      map[string]*session // by token
 	records       map[string]*Record  // by id
 	recordOrder   []string            // record ids in insertion order
+	recordList    []*Record           // the records in insertion order, for listing without lookups
 	approvals     map[string]int      // successful approvals by record id
 	operations    map[string]int      // requests by operationId
 	lastID        [idKinds]int        // the last counter used for each kind of id
@@ -156,6 +157,7 @@ func (st *state) addRecord(userID string, r Record) (Record, error) {
 	r.InitiatorUserID, r.InitiatorRole = u.id, u.role
 	st.records[r.ID] = &r
 	st.recordOrder = append(st.recordOrder, r.ID)
+	st.recordList = append(st.recordList, &r)
 	return r, nil
 }
 
