@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -367,5 +368,48 @@ func TestGeneratedIDs(t *testing.T) {
 	}
 	if first, second := randomUUID(), randomUUID(); first == second {
 		t.Errorf("randomUUID returned %q twice", first)
+	}
+}
+
+func TestGeneratedIDsSkipChosenOnes(t *testing.T) {
+	sb, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := sb.AddUser("Chooser")
+	// The next generated record id, chosen by a caller first.
+	taken := "00000003-0000-4000-8000-000000000001"
+	if _, err := sb.AddResetRequest(u.ID, Record{ID: taken}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sb.AddResetRequest(u.ID, Record{Status: StatusDeclined})
+	if err != nil {
+		t.Fatalf("generated id collided with a chosen one: %v", err)
+	}
+	if r.ID == taken {
+		t.Errorf("generated id %q repeats the chosen one", r.ID)
+	}
+}
+
+func TestAddUserKeepsOperatorLogin(t *testing.T) {
+	sb, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Take every login AddUser could generate next.
+	taken := map[string]bool{}
+	for n := 1; n <= 10; n++ {
+		login := fmt.Sprintf("user%d@sandbox.local", n)
+		sb.AddOperator(login, "operator-password", nil)
+		taken[login] = true
+	}
+	u := sb.AddUser("Late User")
+	if taken[u.Login] {
+		t.Errorf("AddUser took the operator login %q", u.Login)
+	}
+	for login := range taken {
+		if _, err := sb.IssueToken(login); err != nil {
+			t.Errorf("operator login %s lost: %v", login, err)
+		}
 	}
 }

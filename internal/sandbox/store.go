@@ -105,9 +105,18 @@ func newState() state {
 // nextID returns a deterministic UUID-shaped identifier: the first group
 // names the kind of object and the last group counts objects of that kind.
 // Deterministic ids keep example output stable across runs.
+// nextID returns a new id of the kind. It skips ids a caller chose for a
+// record or a user with the same shape, so a generated id never collides.
 func (st *state) nextID(kind int) string {
-	st.lastID[kind]++
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", kind+1, st.lastID[kind])
+	for {
+		st.lastID[kind]++
+		id := fmt.Sprintf("%08x-0000-4000-8000-%012x", kind+1, st.lastID[kind])
+		_, record := st.records[id]
+		_, user := st.users[id]
+		if !record && !user {
+			return id
+		}
+	}
 }
 
 func (st *state) addOrganization(name, kind string) organization {
@@ -186,6 +195,10 @@ func (s *Sandbox) AddUser(name string) UserState {
 	}
 	s.st.users[u.id] = u
 	login := fmt.Sprintf("user%d@sandbox.local", s.st.lastID[idUser])
+	for n := 2; s.st.accounts[login] != nil; n++ {
+		// An operator took the login; keep the user's own one distinct.
+		login = fmt.Sprintf("user%d-%d@sandbox.local", s.st.lastID[idUser], n)
+	}
 	s.st.accounts[login] = &account{login: login, password: randomHex(16), userID: u.id}
 	return s.st.userState(u)
 }
