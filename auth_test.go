@@ -715,6 +715,7 @@ func TestSecretsNeverShown(t *testing.T) {
 				"%v":      fmt.Sprintf("%v", c),
 				"%+v":     fmt.Sprintf("%+v", c),
 				"%#v":     fmt.Sprintf("%#v", c),
+				//lint:ignore S1025 the test checks what the %s verb prints
 				"%s":      fmt.Sprintf("%s", c),
 				"String":  c.String(),
 				"%v auth": fmt.Sprintf("%v %+v", c.auth.current, c.auth.static),
