@@ -712,9 +712,9 @@ func TestSecretsNeverShown(t *testing.T) {
 			logger.Info("client state", "client", c)
 			logger.Debug("client as any", slog.Any("client", c))
 			outputs := map[string]string{
-				"%v":      fmt.Sprintf("%v", c),
-				"%+v":     fmt.Sprintf("%+v", c),
-				"%#v":     fmt.Sprintf("%#v", c),
+				"%v":  fmt.Sprintf("%v", c),
+				"%+v": fmt.Sprintf("%+v", c),
+				"%#v": fmt.Sprintf("%#v", c),
 				//lint:ignore S1025 the test checks what the %s verb prints
 				"%s":      fmt.Sprintf("%s", c),
 				"String":  c.String(),
