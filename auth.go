@@ -376,6 +376,9 @@ func sessionFromToken(tok *api.AuthorizationToken, perms []string, members bool,
 // forgets it, so the next request logs in again. With [WithToken] the
 // given token is revoked and later requests fail with 401.
 func (c *Client) Logout(ctx context.Context) error {
+	if !c.built() {
+		return errNotBuilt()
+	}
 	token, err := c.auth.token(ctx)
 	if err != nil {
 		return err

@@ -71,9 +71,13 @@ type BatchResult struct {
 // showed the request still pending.
 //
 // The error is non-nil when the pending list could not be read or ctx
-// ended; the targets it left undecided carry that error too.
+// ended; the targets it left undecided carry that error too. Invalid
+// options give no results and an error matching [ErrInvalidArgument].
 func (c *Client) ResetIdentifications(ctx context.Context, targets []Target,
 	opts BatchOptions) ([]BatchResult, error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	if opts.Concurrency < 0 {
 		return nil, invalidOption("BatchOptions.Concurrency",
 			fmt.Sprintf("is %d; pass a positive number, or zero for the default", opts.Concurrency))

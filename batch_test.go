@@ -189,8 +189,15 @@ func TestLookupConcurrencyMatchesSequential(t *testing.T) {
 		if rec.ID != last.RequestID {
 			t.Errorf("concurrency %d: found %q, want %q", concurrency, rec.ID, last.RequestID)
 		}
-		if n := srv.RequestCount("viewResetIdentificationRequests"); n != 50 {
-			t.Errorf("concurrency %d: list requests = %d, want 50", concurrency, n)
+		// One at a time reads all 50 pages. Concurrently, pages still in
+		// flight when the target turns up are cancelled, and some of them
+		// never reach the server.
+		n := srv.RequestCount("viewResetIdentificationRequests")
+		if concurrency == 1 && n != 50 {
+			t.Errorf("concurrency 1: list requests = %d, want 50", n)
+		}
+		if n > 50 {
+			t.Errorf("concurrency %d: list requests = %d, want at most 50", concurrency, n)
 		}
 		_, err = client.CheckResetIdentification(ctx, last.UserID, "missing")
 		var np *sdkfinance.NotPendingError

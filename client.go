@@ -255,14 +255,29 @@ func urlErrorReason(err error) string {
 	return err.Error()
 }
 
+// errNotBuilt returns the error of every method of a Client that
+// NewClient did not build, such as a zero Client or a nil *Client.
+func errNotBuilt() error {
+	return invalidOption("Client", "was not built by NewClient; call NewClient to get one")
+}
+
+// built reports whether NewClient built c.
+func (c *Client) built() bool { return c != nil && c.api != nil }
+
 // BaseURL returns the API root the client sends requests to, without a
-// trailing slash.
+// trailing slash, or "" for a Client that NewClient did not build.
 func (c *Client) BaseURL() string {
+	if !c.built() {
+		return ""
+	}
 	return c.baseURL.String()
 }
 
 // String describes the client without any credential.
 func (c *Client) String() string {
+	if !c.built() {
+		return "sdkfinance.Client{not built by NewClient}"
+	}
 	return fmt.Sprintf("sdkfinance.Client{BaseURL: %q, Auth: %s}", c.baseURL.String(), c.auth.kind())
 }
 
@@ -271,6 +286,9 @@ func (c *Client) GoString() string { return c.String() }
 
 // LogValue describes the client for log/slog without any credential.
 func (c *Client) LogValue() slog.Value {
+	if !c.built() {
+		return slog.StringValue(c.String())
+	}
 	return slog.GroupValue(
 		slog.String("base_url", c.baseURL.String()),
 		slog.String("auth", c.auth.kind()),

@@ -114,7 +114,7 @@ const maxErrorLen = 300
 // mdcId is kept whole up to 60 bytes however long the rest is, because it
 // is the id to quote to support.
 func (e *APIError) Error() string {
-	head := "sdkfinance: " + lineField(e.Method, 16) + " " + lineField(e.Path, 120) + ": "
+	head := "sdkfinance: " + lineField(e.Method, 16) + " " + lineField(e.Path, 160) + ": "
 	return e.format(head, maxErrorLen)
 }
 
@@ -260,7 +260,11 @@ func (e *APIError) fillFromEnvelope(env *api.ErrorResponse, body []byte) {
 	if e.Message == "" && len(e.FieldErrors) > 0 {
 		parts := make([]string, 0, len(e.FieldErrors))
 		for _, fe := range e.FieldErrors {
-			parts = append(parts, oneLine(fe.Parameter+": "+fe.Message))
+			part := fe.Message
+			if fe.Parameter != "" {
+				part = fe.Parameter + ": " + fe.Message
+			}
+			parts = append(parts, oneLine(part))
 		}
 		e.Message = strings.Join(parts, "; ")
 	}

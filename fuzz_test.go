@@ -344,6 +344,8 @@ func idRejectReason(id string) string {
 		return "too long"
 	case strings.ContainsFunc(id, unicode.IsControl):
 		return "control character"
+	case !utf8.ValidString(id):
+		return "invalid UTF-8"
 	case id == "." || id == "..":
 		return "dot segment"
 	}

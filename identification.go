@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sdkfinance-go/sdkfinance/internal/api"
 )
@@ -118,6 +119,9 @@ const maxIDLen = 256
 // The approve is retried only when the server cannot have processed the
 // failed attempt; see [RetryPolicy].
 func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	start := time.Now()
 	defer func() { c.audit("approve", userID, id, start, res, err) }()
 
@@ -133,6 +137,9 @@ func (c *Client) ResetIdentification(ctx context.Context, userID, id string) (re
 // checks that user userID initiated it. It returns the pending record, or
 // the same errors as ResetIdentification. Use it for a dry run.
 func (c *Client) CheckResetIdentification(ctx context.Context, userID, id string) (*ResetRequest, error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	if err := validateIDs(userID, id); err != nil {
 		return nil, err
 	}
@@ -158,6 +165,9 @@ func (c *Client) CheckResetIdentification(ctx context.Context, userID, id string
 // and belongs to the user. A request that is not pending gives an error
 // matching [ErrConflict].
 func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	start := time.Now()
 	defer func() { c.audit("approve", userID, id, start, res, err) }()
 
@@ -172,6 +182,9 @@ func (c *Client) ApproveResetRequest(ctx context.Context, userID, id string) (re
 // operationId declineResetIdentification). A request that is not pending
 // gives an error matching [ErrConflict].
 func (c *Client) DeclineResetRequest(ctx context.Context, userID, id string) (res *ResetResult, err error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	start := time.Now()
 	defer func() { c.audit("decline", userID, id, start, res, err) }()
 
@@ -248,6 +261,9 @@ func decodeResetResult(resp *response) (*ResetResult, error) {
 // offset, so while other operators approve requests, records move between
 // pages.
 func (c *Client) ListResetRequests(ctx context.Context, q ListQuery) (*ResetRequestPage, error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	body, err := q.body()
 	if err != nil {
 		return nil, err
@@ -390,6 +406,9 @@ func validateID(name, v string) error {
 	case hasControl(v):
 		return invalidArgument(name, v, fmt.Sprintf("contains a control character at byte %d",
 			strings.IndexFunc(v, func(r rune) bool { return hasControl(string(r)) })))
+	case !utf8.ValidString(v):
+		return invalidArgument(name, v, "is not valid UTF-8, which JSON cannot carry, "+
+			"so the id could never match a record")
 	case v == "." || v == "..":
 		// NOTE: the generated client resolves the path against the base
 		// URL, which removes "." and ".." segments, and RFC 3986 lets

@@ -96,7 +96,8 @@ func TestResetIdentificationFindsDeepRequest(t *testing.T) {
 	for range 25 {
 		lastUser, last = addPending(t, srv)
 	}
-	client := newOperatorClient(t, srv, sdkfinance.WithPageSize(4))
+	// One page at a time, so the count of list requests is exact.
+	client := newOperatorClient(t, srv, sdkfinance.WithPageSize(4), sdkfinance.WithLookupConcurrency(1))
 
 	if _, err := client.ResetIdentification(context.Background(), lastUser.ID, last.ID); err != nil {
 		t.Fatalf("ResetIdentification of the last of 25 requests: %v", err)

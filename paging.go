@@ -263,6 +263,10 @@ func recordIDs(records []ResetRequest) []string {
 // concurrent use.
 func (c *Client) ResetRequests(ctx context.Context, q ListQuery) iter.Seq2[ResetRequest, error] {
 	return func(yield func(ResetRequest, error) bool) {
+		if !c.built() {
+			yield(ResetRequest{}, errNotBuilt())
+			return
+		}
 		q := q
 		if q.PageSize == 0 {
 			q.PageSize = c.pageSize

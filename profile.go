@@ -23,6 +23,9 @@ type StatusResult struct {
 // matching [ErrConflict]. The call is retried only when the server cannot
 // have processed it.
 func (c *Client) RequestIdentificationReset(ctx context.Context) (*ResetResult, error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	op := operation{name: "requestResetIdentification", kind: changesState, auth: true,
 		call: func(ctx context.Context, edit api.RequestEditorFn) (*http.Response, error) {
 			return c.api.RequestResetIdentification(ctx, edit)
@@ -41,6 +44,9 @@ func (c *Client) RequestIdentificationReset(ctx context.Context) (*ResetResult, 
 // call is retried only when the server cannot have processed it.
 func (c *Client) ResetIdentificationWithRemarks(ctx context.Context, userID string,
 	fields []string) (*StatusResult, error) {
+	if !c.built() {
+		return nil, errNotBuilt()
+	}
 	if err := validateID("userID", userID); err != nil {
 		return nil, err
 	}

@@ -131,10 +131,13 @@ type OutcomeUnknownError struct {
 
 // Error says what is unknown and what to do.
 func (e *OutcomeUnknownError) Error() string {
-	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened "+
-		"(%s), and reading its state back failed (%s); check the request before acting again",
-		e.Action, quoteValue(e.RequestID, 56), causeText(e.Err, 110),
-		causeText(e.LookupErr, 60)), maxErrorLen)
+	// The instruction comes before the causes, so that a cut to the length
+	// limit takes the end of a cause, never what to do; each cause keeps
+	// its mdcId.
+	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened; "+
+		"check it before acting again: %s; reading it back: %s",
+		e.Action, quoteValue(e.RequestID, 48), causeText(e.Err, 75),
+		causeText(e.LookupErr, 70)), maxErrorLen)
 }
 
 // Is reports whether target is [ErrOutcomeUnknown].

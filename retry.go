@@ -79,6 +79,10 @@ func WithRetry(p RetryPolicy) Option {
 		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0 || p.AttemptTimeout < 0 {
 			return invalidOption("WithRetry", "a duration is negative; pass zero for the default")
 		}
+		if p.BaseDelay > 0 && p.MaxDelay > 0 && p.BaseDelay > p.MaxDelay {
+			return invalidOption("WithRetry", fmt.Sprintf("BaseDelay %v is above MaxDelay %v; "+
+				"pass a BaseDelay no longer than MaxDelay", p.BaseDelay, p.MaxDelay))
+		}
 		if p.Budget < -1 {
 			return invalidOption("WithRetry",
 				fmt.Sprintf("Budget is %d; pass tokens, 0 for the default or -1 for none", p.Budget))

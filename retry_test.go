@@ -708,7 +708,8 @@ func TestBackoffFullJitterBounds(t *testing.T) {
 		{"fifth retry", 100 * time.Millisecond, 5 * time.Second, 5, 1600 * time.Millisecond},
 		{"capped", 100 * time.Millisecond, 5 * time.Second, 7, 5 * time.Second},
 		{"far past the cap", 100 * time.Millisecond, 5 * time.Second, 99, 5 * time.Second},
-		{"base over the cap", 10 * time.Second, 5 * time.Second, 1, 5 * time.Second},
+		// MaxDelay 0 takes the default 5s, which the base passes.
+		{"base over the default cap", 10 * time.Second, 0, 1, 5 * time.Second},
 		{"nanosecond base", time.Nanosecond, time.Microsecond, 4, 8 * time.Nanosecond},
 		{"default policy", 200 * time.Millisecond, 5 * time.Second, 3, 800 * time.Millisecond},
 	}

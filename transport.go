@@ -74,7 +74,7 @@ func (c *Client) send(ctx context.Context, op operation) (*response, error) {
 
 		wait := c.retryWait(attempt, retryAfterOf(resp))
 		if !waitFits(ctx, wait) {
-			return c.giveUp(resp, err, attempt)
+			return c.giveUpBeforeDeadline(resp, err, attempt, wait)
 		}
 		cost := retryCost
 		if attemptTimedOut(ctx, err) {
@@ -143,6 +143,20 @@ func (c *Client) giveUp(resp *response, err error, attempts int) (*response, err
 		return nil, &TransportError{Attempts: attempts, Err: err}
 	}
 	return resp, nil
+}
+
+// giveUpBeforeDeadline returns the last attempt's failure, noting that a
+// retry was due but its wait would pass the context's deadline. The error
+// does not match context.DeadlineExceeded, since the deadline has not
+// passed yet.
+func (c *Client) giveUpBeforeDeadline(resp *response, err error, attempts int,
+	wait time.Duration) (*response, error) {
+	last, lerr := c.giveUp(resp, err, attempts)
+	if lerr == nil {
+		lerr = newAPIError(last)
+	}
+	return nil, fmt.Errorf("%w (not retried: the wait of %v would pass the context's deadline)",
+		lerr, wait.Round(time.Millisecond))
 }
 
 func retryAfterOf(resp *response) time.Duration {
@@ -268,6 +282,9 @@ type TransportError struct {
 // Error describes the failure without the request URL's query, which the
 // SDK never uses, and with the attempt count.
 func (e *TransportError) Error() string {
+	if e.Err == nil {
+		return "sdkfinance: transport error"
+	}
 	msg := e.Err.Error()
 	var ue *url.Error
 	if errors.As(e.Err, &ue) {
