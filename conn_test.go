@@ -75,7 +75,7 @@ func TestResetIdentificationReusesConnection(t *testing.T) {
 		t.Skip("makes 1,000 calls; skipped in -short mode")
 	}
 	srv := newConnCountingSandbox(t)
-	srv.AddOperator("operator@conn.test", "operator-password", []string{sandbox.PermissionResetInitiator})
+	srv.AddOperator("operator@conn.test", "operator-password", []string{sandbox.PermissionResetIdentification})
 	type target struct{ userID, id string }
 	targets := make([]target, connCalls)
 	for i := range targets {
@@ -125,7 +125,7 @@ func TestErrorResponsesReuseConnection(t *testing.T) {
 			name: "approve of an approved request is 409",
 			want: sdkfinance.ErrConflict,
 			setUp: func(t *testing.T, srv *connCountingSandbox) func(context.Context) error {
-				client := newConnClient(t, srv, sandbox.PermissionResetInitiator)
+				client := newConnClient(t, srv, sandbox.PermissionResetIdentification)
 				user := srv.AddUser("Approved User")
 				rec, err := srv.AddResetRequest(user.ID, sandbox.Record{Status: sandbox.StatusApproved})
 				if err != nil {
@@ -141,7 +141,7 @@ func TestErrorResponsesReuseConnection(t *testing.T) {
 			name: "approve of an unknown request is 404",
 			want: sdkfinance.ErrNotFound,
 			setUp: func(t *testing.T, srv *connCountingSandbox) func(context.Context) error {
-				client := newConnClient(t, srv, sandbox.PermissionResetInitiator)
+				client := newConnClient(t, srv, sandbox.PermissionResetIdentification)
 				user := srv.AddUser("Unknown Request User")
 				return func(ctx context.Context) error {
 					_, err := client.ApproveResetRequest(ctx, user.ID, "no-such-request")
@@ -153,7 +153,7 @@ func TestErrorResponsesReuseConnection(t *testing.T) {
 			name: "reset whose approve gets 409",
 			want: sdkfinance.ErrConflict,
 			setUp: func(t *testing.T, srv *connCountingSandbox) func(context.Context) error {
-				client := newConnClient(t, srv, sandbox.PermissionResetInitiator)
+				client := newConnClient(t, srv, sandbox.PermissionResetIdentification)
 				user := srv.AddUser("Conflict User")
 				rec, err := srv.AddResetRequest(user.ID, sandbox.Record{})
 				if err != nil {
@@ -185,7 +185,7 @@ func TestErrorResponsesReuseConnection(t *testing.T) {
 			name: "list that gets 503 with retries off",
 			want: sdkfinance.ErrServer,
 			setUp: func(t *testing.T, srv *connCountingSandbox) func(context.Context) error {
-				client := newConnClient(t, srv, sandbox.PermissionResetInitiator)
+				client := newConnClient(t, srv, sandbox.PermissionResetIdentification)
 				srv.SetFaultFunc("viewResetIdentificationRequests", func(int) sandbox.Fault {
 					return sandbox.Fault{Status: http.StatusServiceUnavailable}
 				})

@@ -45,8 +45,8 @@ func TestLoginOperator(t *testing.T) {
 	if m.Token.Token != auth.AuthorizationToken.Token {
 		t.Errorf("member token = %q, want the authorizationToken", m.Token.Token)
 	}
-	if !slices.Contains(m.Permissions, sdkfinancetest.PermissionResetInitiator) {
-		t.Errorf("permissions = %v, want %s", m.Permissions, sdkfinancetest.PermissionResetInitiator)
+	if !slices.Contains(m.Permissions, sdkfinancetest.PermissionResetIdentification) {
+		t.Errorf("permissions = %v, want %s", m.Permissions, sdkfinancetest.PermissionResetIdentification)
 	}
 	if m.User.ID != srv.OperatorUserID {
 		t.Errorf("user id = %q, want %q", m.User.ID, srv.OperatorUserID)

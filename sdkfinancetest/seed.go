@@ -46,7 +46,7 @@ type SeedResult struct {
 //     a random password.
 //   - operators: "login", "password" and "permissions" are required. An
 //     empty permissions list makes an operator that gets 403, like
-//     AddOperator without PermissionResetInitiator.
+//     AddOperator without PermissionResetIdentification.
 //   - resetRequests: "user" is required. It is the ref of a user of the
 //     document, or else the id of a user of the document or of the
 //     server. "id", "description", "organizationId" and "status" have

@@ -35,9 +35,9 @@ const (
 	OperatorPassword = "sandbox-operator-password"
 )
 
-// PermissionResetInitiator is the permission that viewing, approving,
+// PermissionResetIdentification is the permission that viewing, approving,
 // declining and resetting need.
-const PermissionResetInitiator = sandbox.PermissionResetInitiator
+const PermissionResetIdentification = sandbox.PermissionResetIdentification
 
 // Known status values of a reset request. A user's identification status
 // is StatusApproved until a reset sets it to StatusPending.
@@ -66,7 +66,7 @@ const (
 type Server struct {
 	// URL is the API root, such as http://127.0.0.1:41234/api/v1.
 	URL string
-	// Operator is the seeded operator login, which holds PermissionResetInitiator.
+	// Operator is the seeded operator login, which holds PermissionResetIdentification.
 	Operator Credentials
 	// OperatorUserID is the user id of the seeded operator.
 	OperatorUserID string
@@ -144,7 +144,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	}
 	s.http.ConnState = s.trackConnState
 	s.OperatorUserID = sb.AddOperator(OperatorLogin, OperatorPassword,
-		[]string{PermissionResetInitiator})
+		[]string{PermissionResetIdentification})
 
 	go func() {
 		defer close(s.served)

@@ -118,7 +118,7 @@ func (s *Server) User(id string) (User, bool) {
 }
 
 // AddOperator adds an operator login with the given permissions, such as
-// one without PermissionResetInitiator to test 403 responses. When the login
+// one without PermissionResetIdentification to test 403 responses. When the login
 // exists already, AddOperator replaces its password and permissions.
 func (s *Server) AddOperator(login, password string, permissions ...string) Credentials {
 	s.sandbox.AddOperator(login, password, permissions)

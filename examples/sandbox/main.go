@@ -201,7 +201,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sb.AddOperator(sdkfinancetest.OperatorLogin, sdkfinancetest.OperatorPassword,
-		[]string{sandbox.PermissionResetInitiator})
+		[]string{sandbox.PermissionResetIdentification})
 	var seeded sandbox.SeedResult
 	if s.seedFile != "" {
 		if seeded, err = loadSeed(sb, s.seedFile); err != nil {

@@ -37,7 +37,7 @@ func newFaultServer(t *testing.T, pending int) *faultServer {
 	client := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(client.CloseIdleConnections)
 
-	sb.AddOperator("op@sandbox.local", "pw", []string{PermissionResetInitiator})
+	sb.AddOperator("op@sandbox.local", "pw", []string{PermissionResetIdentification})
 	token, err := sb.IssueToken("op@sandbox.local")
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)

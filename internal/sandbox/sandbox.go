@@ -24,9 +24,9 @@ import (
 // BasePath is the API root that the sandbox serves every operation under.
 const BasePath = "/api/v1"
 
-// PermissionResetInitiator is the permission that the view, approve,
+// PermissionResetIdentification is the permission that the view, approve,
 // decline and reset operations need.
-const PermissionResetInitiator = "RESET_IDENTIFICATION_INITIATOR"
+const PermissionResetIdentification = "RESET_IDENTIFICATION_INITIATOR"
 
 // Status values of a reset request. A user's identification status uses
 // StatusApproved and StatusPending too.
@@ -217,10 +217,10 @@ func (s *Sandbox) authorize(next StrictHandlerFunc, name string) StrictHandlerFu
 		if apiErr != nil {
 			return nil, apiErr
 		}
-		if needsResetPermission(operationID) && !hasPermission(c, PermissionResetInitiator) {
+		if needsResetPermission(operationID) && !hasPermission(c, PermissionResetIdentification) {
 			return nil, newError(http.StatusForbidden, CodeForbidden,
-				"Authorization", "the caller lacks the permission "+PermissionResetInitiator).
-				withParameter("permission", PermissionResetInitiator)
+				"Authorization", "the caller lacks the permission "+PermissionResetIdentification).
+				withParameter("permission", PermissionResetIdentification)
 		}
 		return next(context.WithValue(ctx, callerKey{}, c), w, r, request)
 	}

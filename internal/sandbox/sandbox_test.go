@@ -30,7 +30,7 @@ func newTestServer(t *testing.T, cfg Config) testServer {
 	hs := httptest.NewServer(sb.Handler())
 	t.Cleanup(hs.Close)
 
-	sb.AddOperator("op@sandbox.local", "pw", []string{PermissionResetInitiator})
+	sb.AddOperator("op@sandbox.local", "pw", []string{PermissionResetIdentification})
 	token, err := sb.IssueToken("op@sandbox.local")
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)

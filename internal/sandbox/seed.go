@@ -37,7 +37,7 @@ type SeedUser struct {
 
 // SeedOperator is an operator login to add. An empty Permissions list
 // makes an operator that gets 403 on the operations that need
-// PermissionResetInitiator.
+// PermissionResetIdentification.
 type SeedOperator struct {
 	Login       string   `json:"login"`
 	Password    string   `json:"password"`
@@ -127,7 +127,7 @@ func DecodeSeed(r io.Reader) (Seed, error) {
 		if op.Permissions == nil {
 			errs = append(errs, entryError("operators", i, errors.New(
 				`permissions is required; use [] for an operator without permissions, or [`+
-					strconv.Quote(PermissionResetInitiator)+`]`)))
+					strconv.Quote(PermissionResetIdentification)+`]`)))
 			continue
 		}
 		op.SeedOperator.Permissions = *op.Permissions
@@ -382,7 +382,7 @@ func (st *state) checkSeed(seed Seed, p seedPlan) error {
 		for j, perm := range op.Permissions {
 			if perm == "" || strings.ContainsFunc(perm, isSpaceOrControl) {
 				fail("operators", i, "permissions[%d] %q must be one word, such as %s",
-					j, perm, PermissionResetInitiator)
+					j, perm, PermissionResetIdentification)
 			}
 		}
 	}
