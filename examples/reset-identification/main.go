@@ -15,10 +15,11 @@
 //	go run ./examples/reset-identification -user USER_ID -request REQUEST_ID
 //
 // SDKFINANCE_TOKEN may stand in for the login and password. Without -user
-// and -request the program only lists the pending requests. The pending
-// list and progress go to stderr and the result alone to stdout, so the
-// output can be piped to a JSON tool. Any failure prints one line to
-// stderr and exits with status 1; a usage error exits with status 2.
+// and -request the program only lists the pending requests and exits with
+// status 0. The pending list and progress go to stderr and the result
+// alone to stdout, so the output can be piped to a JSON tool. Any failure
+// prints one line to stderr and exits with status 1; a usage error exits
+// with status 2.
 package main
 
 import (
@@ -52,6 +53,9 @@ type settings struct {
 
 func main() {
 	s, err := parseSettings(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h printed the usage
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reset-identification:", err)
 		os.Exit(2)
@@ -61,18 +65,8 @@ func main() {
 	if err := run(ctx, s, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "reset-identification:", err)
 		stop()
-		os.Exit(exitCode(err))
+		os.Exit(1)
 	}
-}
-
-// errUsage marks a missing or conflicting setting.
-var errUsage = errors.New("usage")
-
-func exitCode(err error) int {
-	if errors.Is(err, errUsage) {
-		return 2
-	}
-	return 1
 }
 
 func parseSettings(args []string, getenv func(string) string) (settings, error) {
@@ -127,7 +121,8 @@ func run(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 		return fmt.Errorf("list pending reset requests: %w", err)
 	}
 	if s.requestID == "" {
-		return fmt.Errorf("%w: pass -user and -request to reset one of them", errUsage)
+		fmt.Fprintln(stderr, "Listed only: pass -user and -request to reset one of them.")
+		return nil
 	}
 
 	fmt.Fprintf(stderr, "Resetting the identification of user %s (request %s)\n", s.userID, s.requestID)

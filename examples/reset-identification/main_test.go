@@ -82,21 +82,21 @@ func TestRunAgainstConfiguredServer(t *testing.T) {
 	if !errors.Is(err, sdkfinance.ErrNotFound) {
 		t.Errorf("second run error = %v, want ErrNotFound", err)
 	}
-	if exitCode(err) != 1 {
-		t.Errorf("exit code = %d, want 1", exitCode(err))
-	}
 	if strings.Contains(err.Error(), "\n") {
 		t.Errorf("error spans lines: %q", err.Error())
 	}
 
-	// Without -user and -request the program lists and stops with a usage error.
+	// Without -user and -request the program only lists, which succeeds.
 	s, err = parseSettings(nil, env(vars))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run(context.Background(), s, &stdout, &stderr)
-	if exitCode(err) != 2 {
-		t.Errorf("list-only run: exit code = %d (error %v), want 2", exitCode(err), err)
+	stderr.Reset()
+	if err := run(context.Background(), s, &stdout, &stderr); err != nil {
+		t.Errorf("list-only run: error %v, want none", err)
+	}
+	if !strings.Contains(stderr.String(), "Listed only") {
+		t.Errorf("list-only run: stderr lacks the hint:\n%s", stderr.String())
 	}
 }
 
