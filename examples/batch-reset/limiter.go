@@ -27,7 +27,7 @@ type intervalLimiter struct {
 func newIntervalLimiter(perSecond float64) (*intervalLimiter, error) {
 	if math.IsNaN(perSecond) || perSecond <= 0 || perSecond > maxRate {
 		return nil, fmt.Errorf("rate %v is out of range; pass requests per second above 0 and "+
-			"at most %g", perSecond, float64(maxRate))
+			"at most %g, or 0 for no limit", perSecond, float64(maxRate))
 	}
 	return &intervalLimiter{interval: time.Duration(float64(time.Second) / perSecond)}, nil
 }
