@@ -306,7 +306,7 @@ func (a *authenticator) confirm(ctx context.Context) (*api.AuthorizationResponse
 	return auth, nil
 }
 
-// authorize sends a login or confirm request and decodes its answer.
+// authorize sends a login or confirm request and decodes its response.
 func (c *Client) authorize(ctx context.Context, name string,
 	call func(context.Context, api.RequestEditorFn) (*http.Response, error),
 ) (*api.AuthorizationResponse, error) {

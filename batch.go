@@ -50,7 +50,7 @@ type BatchResult struct {
 	Request *ResetRequest
 	// Result is the approve's result, or nil on error or in a dry run.
 	Result *ResetResult
-	// Err says why the target was not reset: an invalid id, a duplicate
+	// Err explains why the target was not reset: an invalid id, a duplicate
 	// target, a request not pending, another user's request, or a failed
 	// approve. It matches the same sentinels as the errors of
 	// [Client.ResetIdentification].

@@ -53,8 +53,8 @@ var (
 	// whose body is not the documented JSON, or a body over the size limit.
 	ErrInvalidResponse = errors.New("sdkfinance: invalid response")
 
-	// ErrOTPRequired marks a login that answered with a one-time password
-	// sent to the user, when no [WithOTP] callback was given to supply it.
+	// ErrOTPRequired marks a login for which the server sent the user a
+	// one-time password, when no [WithOTP] callback was given to supply it.
 	ErrOTPRequired = errors.New("sdkfinance: one-time password required")
 )
 

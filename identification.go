@@ -35,14 +35,14 @@ type ResetRequest struct {
 	InitiatorRole   string `json:"initiatorRole"`
 }
 
-// ResetResult is the answer to an approve or decline: the request in its
+// ResetResult is the response to an approve or decline: the request in its
 // new state, the server's status word ("ok") and its message. Marshalled
 // to JSON it has the API's response shape.
 type ResetResult struct {
 	Request ResetRequest `json:"request"`
 	Status  string       `json:"status"`
 	Message string       `json:"message"`
-	// Reconciled is true when the answer to the approve or decline was
+	// Reconciled is true when the response to the approve or decline was
 	// lost (a timeout, a broken connection, a 5xx, or a 409 on a resent
 	// request) and the SDK read the request's state back from the list to
 	// learn that it had succeeded. Request then holds the record from the
@@ -240,7 +240,7 @@ type resetRequestEnvelopeJSON struct {
 	Message string       `json:"message"`
 }
 
-// decodeResetResult decodes the answer to an approve, decline or reset
+// decodeResetResult decodes the response to an approve, decline or reset
 // request.
 func decodeResetResult(resp *response) (*ResetResult, error) {
 	var env resetRequestEnvelopeJSON

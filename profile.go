@@ -8,7 +8,7 @@ import (
 	"github.com/sdkfinance-go/sdkfinance/internal/api"
 )
 
-// StatusResult is an answer that carries only the server's status word
+// StatusResult is a response that carries only the server's status word
 // ("ok") and message.
 type StatusResult struct {
 	Status  string `json:"status"`

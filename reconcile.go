@@ -129,7 +129,7 @@ type OutcomeUnknownError struct {
 	LookupErr error
 }
 
-// Error says what is unknown and what to do.
+// Error states what is unknown and what to do.
 func (e *OutcomeUnknownError) Error() string {
 	// The instruction comes before the causes, so that a cut to the length
 	// limit takes the end of a cause, never what to do; each cause keeps
@@ -154,7 +154,7 @@ type ReconcileError struct {
 	// Action is "approve" or "decline".
 	Action    string
 	RequestID string
-	// Found says whether the list holds the request; Status is its state
+	// Found reports whether the list holds the request; Status is its state
 	// when it does.
 	Found  bool
 	Status ResetRequestStatus

@@ -112,7 +112,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// opKind says what a retry of an operation could do on the server.
+// opKind describes what a retry of an operation could do on the server.
 type opKind int
 
 const (

@@ -18,7 +18,7 @@ type operation struct {
 	// name is the operationId in openapi.yaml, used in logs.
 	name string
 	kind opKind
-	// auth says whether the call needs the Authorization header.
+	// auth reports whether the call needs the Authorization header.
 	auth bool
 	// call sends one attempt through the generated client. edit must be
 	// passed on as its request editor.
@@ -129,7 +129,7 @@ func (c *Client) retryable(ctx context.Context, kind opKind, resp *response, err
 		return shouldRetry(kind, 0, err)
 	}
 	if resp.bodyErr != nil {
-		// The server answered, so the request was processed: only a call
+		// The server responded, so the request was processed: only a call
 		// that changes nothing may be sent again.
 		return kind == safeToRepeat
 	}
@@ -312,7 +312,7 @@ func redactURL(raw string) string {
 }
 
 // do runs op and decodes a 2xx body into out, which may be nil to ignore
-// the body. Any other answer becomes an error.
+// the body. Any other response becomes an error.
 func (c *Client) do(ctx context.Context, op operation, out any) error {
 	resp, err := c.send(ctx, op)
 	if err != nil {
