@@ -224,7 +224,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	handler := sb.Handler()
 	if s.verbose {
-		handler = logRequests(logger, handler)
+		handler = sandbox.LogRequests(logger, handler)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -316,49 +316,4 @@ Or run the SDK's example against it:
 
 Press Ctrl+C to stop.
 `, apiRoot, login, sdkfinancetest.OperatorLogin, sdkfinancetest.OperatorPassword)
-}
-
-// logRequests logs the method, path, status and duration of every
-// request. It never logs headers or bodies, which carry tokens and
-// passwords.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		logger.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-			"status", sw.statusOrOK(), "duration", time.Since(start).Round(time.Microsecond),
-			"remote", r.RemoteAddr)
-	})
-}
-
-// statusWriter is a ResponseWriter that keeps the status it passes on.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (sw *statusWriter) WriteHeader(status int) {
-	if sw.status == 0 {
-		sw.status = status
-	}
-	sw.ResponseWriter.WriteHeader(status)
-}
-
-func (sw *statusWriter) Write(b []byte) (int, error) {
-	if sw.status == 0 {
-		sw.status = http.StatusOK
-	}
-	return sw.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying ResponseWriter.
-func (sw *statusWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
-
-// statusOrOK returns the status sent, or 200 for a handler that wrote nothing.
-func (sw *statusWriter) statusOrOK() int {
-	if sw.status == 0 {
-		return http.StatusOK
-	}
-	return sw.status
 }

@@ -159,6 +159,20 @@ func (s *Sandbox) logErrors(next http.Handler) http.Handler {
 	})
 }
 
+// LogRequests wraps next to log the method, path, status and duration of
+// every request at Info. It never logs headers or bodies, which carry
+// tokens and passwords.
+func LogRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		logger.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+			"status", sw.statusOrOK(), "duration", time.Since(start).Round(time.Microsecond),
+			"remote", r.RemoteAddr)
+	})
+}
+
 // statusWriter is a ResponseWriter that keeps the status it passes on.
 type statusWriter struct {
 	http.ResponseWriter
@@ -181,6 +195,14 @@ func (sw *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying ResponseWriter.
 func (sw *statusWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
+
+// statusOrOK returns the status sent, or 200 for a handler that wrote nothing.
+func (sw *statusWriter) statusOrOK() int {
+	if sw.status == 0 {
+		return http.StatusOK
+	}
+	return sw.status
+}
 
 // caller is the authenticated identity of a request.
 type caller struct {
