@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -217,6 +218,11 @@ func (c *Client) attempt(ctx context.Context, op operation, n int, token string)
 		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now()),
 	}
 	resp.body, resp.bodyErr = readBody(hr.Body, c.maxBody, hr.ContentLength)
+	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		// The check spares every request the attributes' allocations.
+		c.logger.DebugContext(ctx, "sdkfinance: request", "operation", op.name, "attempt", n,
+			"method", method, "path", path, "status", hr.StatusCode, "duration", time.Since(start))
+	}
 	c.callResponseHook(ctx, ResponseInfo{Operation: op.name, Attempt: n, StatusCode: hr.StatusCode,
 		Header: hr.Header, Err: resp.bodyErr, Duration: time.Since(start)})
 	return resp, nil
