@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// AuditOutcome is how an approve or decline decision ended.
+// AuditOutcome is the end state of an approve or decline decision.
 type AuditOutcome string
 
 // Audit outcomes.
@@ -14,7 +14,7 @@ const (
 	// decision.
 	AuditApproved AuditOutcome = "approved"
 	AuditDeclined AuditOutcome = "declined"
-	// AuditReconciled means the answer was lost and reading the request
+	// AuditReconciled means the response was lost and reading the request
 	// back showed that the decision happened.
 	AuditReconciled AuditOutcome = "reconciled"
 	// AuditRefused means the SDK sent no approve or decline: an invalid
@@ -22,7 +22,7 @@ const (
 	// missing permission.
 	AuditRefused AuditOutcome = "refused"
 	// AuditFailed means the approve or decline failed, or its outcome is
-	// unknown; Reason says which.
+	// unknown. Reason gives the error text.
 	AuditFailed AuditOutcome = "failed"
 )
 
@@ -42,7 +42,7 @@ type AuditEvent struct {
 	Outcome        AuditOutcome `json:"outcome"`
 	// Reason is the error text for a refusal or failure.
 	Reason string `json:"reason,omitempty"`
-	// MdcID is the server's correlation id of the last answer, if any.
+	// MdcID is the server's correlation id of the last response, if any.
 	MdcID string `json:"mdcId,omitempty"`
 	// Attempts is how many approve or decline requests were sent.
 	Attempts int           `json:"attempts"`

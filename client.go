@@ -29,7 +29,7 @@ const (
 
 	// DefaultLookupConcurrency is how many pages of the pending list the
 	// lookup in [Client.ResetIdentification] fetches at once, after the
-	// first page has told how many there are.
+	// first page has reported how many there are.
 	DefaultLookupConcurrency = 8
 
 	// DefaultMaxResponseBytes caps how much of one response body is read.

@@ -113,8 +113,8 @@ func (c *Client) lookupRequest(ctx context.Context, id string) (*ResetRequest, e
 }
 
 // ErrOutcomeUnknown marks an approve or decline whose outcome could not be
-// learned: the answer was lost and reading the request's state back failed
-// too. Check the request's state before acting again.
+// learned: the response was lost and reading the request's state back
+// failed too. Check the request's state before acting again.
 var ErrOutcomeUnknown = errors.New("sdkfinance: outcome unknown")
 
 // OutcomeUnknownError reports an approve or decline that may or may not
@@ -146,7 +146,7 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 // Unwrap returns both failures.
 func (e *OutcomeUnknownError) Unwrap() []error { return []error{e.Err, e.LookupErr} }
 
-// ReconcileError reports an approve or decline whose answer was lost and
+// ReconcileError reports an approve or decline whose response was lost and
 // whose request, read back, is neither in the target state nor pending:
 // another operator decided it, or it is gone. It matches [ErrConflict]
 // when the request was found and [ErrNotFound] when it was not.
