@@ -64,7 +64,7 @@ func WithCredentials(login, password string) Option {
 }
 
 // WithOTP sets the callback that supplies a one-time password when a login
-// answers that one was sent (action OTP_SENT). The client then confirms the
+// responds that one was sent (action OTP_SENT). The client then confirms the
 // login with POST /authorization/confirm. Without it such a login fails
 // with an error matching [ErrOTPRequired].
 func WithOTP(fn OTPFunc) Option {
@@ -373,7 +373,7 @@ func sessionFromToken(tok *api.AuthorizationToken, perms []string, members bool,
 }
 
 // Logout revokes the client's current token (DELETE /authorization) and
-// forgets it, so the next request logs in again. With [WithToken] the
+// drops it from the cache, so the next request logs in again. With [WithToken] the
 // given token is revoked and later requests fail with 401.
 func (c *Client) Logout(ctx context.Context) error {
 	if !c.built() {

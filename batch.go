@@ -66,7 +66,7 @@ type BatchResult struct {
 // takes a record off the pending list and would shift the pages still to
 // be read. So the HTTP requests number the pages of the pending list plus
 // one approve per found target, plus retries, a login and, after lost
-// answers, the reads that reconcile them. Every approve follows the rules
+// responses, the reads that reconcile them. Every approve follows the rules
 // of [Client.ResetIdentification]: it is never sent twice unless a read
 // showed the request still pending.
 //

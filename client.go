@@ -332,7 +332,7 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithPageSize sets how many records each page request asks for while
+// WithPageSize sets how many records each page request fetches while
 // [Client.ResetIdentification] looks through the pending list. The default
 // is [DefaultPageSize].
 func WithPageSize(n int) Option {

@@ -22,7 +22,7 @@
 //
 // [WithToken] sends a token as it is. [WithCredentials] logs in with
 // POST /authorization on first use, caches the token until shortly before
-// it expires, and logs in again once when the server answers 401. The
+// it expires, and logs in again once when the server responds with 401. The
 // Authorization header reads "TOKEN <token>", the scheme SDK.Finance's own
 // web client sends; [WithAuthScheme] changes it. Tokens and passwords never
 // appear in logs, error text or fmt output of the SDK's values.

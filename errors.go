@@ -365,12 +365,12 @@ type InvalidArgumentError struct {
 	// Value is the rejected value, whole. Error shows at most 64 bytes of
 	// it, quoted.
 	Value string
-	// Reason says what is wrong and what to pass instead.
+	// Reason states what is wrong and what to pass instead.
 	Reason string
 }
 
-// Error names the argument, shows the start of its value and says why it
-// was rejected.
+// Error names the argument, shows the start of its value and explains
+// why it was rejected.
 func (e *InvalidArgumentError) Error() string {
 	if e.Value == "" {
 		return truncate(fmt.Sprintf("sdkfinance: invalid %s: %s", lineField(e.Name, 40), e.Reason),

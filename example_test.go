@@ -408,7 +408,7 @@ func ExampleWithOTP() {
 	client, err := sdkfinance.NewClient(srv.URL,
 		sdkfinance.WithCredentials(srv.Operator.Login, srv.Operator.Password),
 		sdkfinance.WithOTP(func(ctx context.Context, login string) (string, error) {
-			// Real code asks the person, or reads the code from a mailbox.
+			// Real code prompts the person, or reads the code from a mailbox.
 			return "424242", nil
 		}))
 	if err != nil {

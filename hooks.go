@@ -17,7 +17,7 @@ type RequestInfo struct {
 	Attempt int
 }
 
-// RequestHook sees every request just before it is sent, retries
+// RequestHook receives every request just before it is sent, retries
 // included, and may set headers on it, such as a trace id; they are set
 // again on every attempt. It must not read or replace the body. The
 // Authorization header is already set: never log it.
@@ -37,7 +37,7 @@ type ResponseInfo struct {
 	Duration time.Duration
 }
 
-// ResponseHook sees how every attempt ended, retries included, for
+// ResponseHook receives how every attempt ended, retries included, for
 // metrics or tracing. The body is already read and closed.
 type ResponseHook func(ctx context.Context, info ResponseInfo)
 

@@ -43,10 +43,10 @@ type ResetResult struct {
 	Status  string       `json:"status"`
 	Message string       `json:"message"`
 	// Reconciled is true when the response to the approve or decline was
-	// lost (a timeout, a broken connection, a 5xx, or a 409 on a resent
-	// request) and the SDK read the request's state back from the list to
-	// learn that it had succeeded. Request then holds the record from the
-	// list, and Status and Message are empty.
+	// lost and the SDK read the request's state back from the list to
+	// learn that it had succeeded. A lost response is a timeout, a broken
+	// connection, a 5xx, or a 409 to a resent request. Request then holds
+	// the record from the list, and Status and Message are empty.
 	Reconciled bool `json:"-"`
 	// Attempts is how many approve or decline requests were sent.
 	Attempts int `json:"-"`
@@ -62,7 +62,7 @@ const (
 )
 
 // ListQuery selects and orders reset requests for [Client.ListResetRequests].
-// The zero value asks for the first page of every request, in the server's
+// The zero value requests the first page of every request, in the server's
 // default order and page size.
 type ListQuery struct {
 	// Status keeps only requests in this state; empty keeps all.

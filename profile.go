@@ -15,7 +15,7 @@ type StatusResult struct {
 	Message string `json:"message"`
 }
 
-// RequestIdentificationReset asks for a reset of the identification of
+// RequestIdentificationReset requests a reset of the identification of
 // the user the client is logged in as (POST
 // /profiles/my/reset-identification, operationId
 // requestResetIdentification). An operator then approves or declines the

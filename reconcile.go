@@ -131,8 +131,8 @@ type OutcomeUnknownError struct {
 
 // Error states what is unknown and what to do.
 func (e *OutcomeUnknownError) Error() string {
-	// The instruction comes before the causes, so that a cut to the length
-	// limit takes the end of a cause, never what to do; each cause keeps
+	// The instruction comes before the causes, so a cut to the length
+	// limit takes the end of a cause, never what to do. Each cause keeps
 	// its mdcId.
 	return truncate(fmt.Sprintf("sdkfinance: %s of reset request %s may or may not have happened; "+
 		"check it before acting again: %s; reading it back: %s",

@@ -20,9 +20,10 @@ import (
 //   - Listing and login are retried after connection errors and after
 //     429, 502, 503 and 504 responses.
 //   - Approve and decline are retried only when the request certainly did
-//     not reach the server (the connection could not be made, or it broke
-//     before the request was written) or the server said it did not
-//     process it (429 or 503). So a retry can never approve twice.
+//     not reach the server (the connection could not be made) or the
+//     server reported that it did not process it (429 or 503). When the
+//     outcome is unknown, the request's state is read back instead, so a
+//     retry never approves twice.
 //
 // Waits grow exponentially from BaseDelay up to MaxDelay, with full jitter:
 // each wait is a random duration between zero and the exponential value. A
@@ -37,7 +38,7 @@ type RetryPolicy struct {
 	BaseDelay time.Duration
 	// MaxDelay caps each exponential wait. Zero means 5s.
 	MaxDelay time.Duration
-	// MaxRetryAfter caps a wait the server asks for with Retry-After.
+	// MaxRetryAfter caps a wait the server requests with Retry-After.
 	// Zero means 30s.
 	MaxRetryAfter time.Duration
 	// AttemptTimeout bounds each attempt, from sending the request to
@@ -46,11 +47,11 @@ type RetryPolicy struct {
 	// request was written has an unknown outcome and is reconciled.
 	AttemptTimeout time.Duration
 	// Budget is the size of the client's retry budget, a token bucket
-	// shared by all its calls: a retry takes 5 tokens (10 after a
-	// timeout), and a call that succeeds gives back what its retries took,
-	// or 1 token when it needed none. An empty bucket stops retries, but
-	// every call's first attempt is still sent, so a long outage does not
-	// multiply the load. Zero means 500; -1 turns the budget off.
+	// shared by all its calls. A retry takes 5 tokens, or 10 after a
+	// timeout. A call that succeeds gives back what its retries took, or 1
+	// token when it needed none. An empty bucket stops retries, but every
+	// call's first attempt is still sent, so a long outage does not
+	// multiply the load. Zero means 500, and -1 turns the budget off.
 	Budget int
 }
 

@@ -239,8 +239,8 @@ var errBodyTooLarge = errors.New("response body exceeds the size limit")
 
 // readBody reads at most limit bytes of body. size is the body's length
 // when the response declared it, else -1. A declared length sizes the
-// buffer, so that such a body is read into one allocation rather than a
-// growing buffer; the limit applies either way.
+// buffer, so the body is read into one allocation rather than a growing
+// buffer. The limit applies either way.
 func readBody(body io.Reader, limit, size int64) ([]byte, error) {
 	if size < 0 {
 		// io.ReadAll grows its buffer in chunks and copies once at the

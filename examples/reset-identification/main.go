@@ -39,7 +39,7 @@ import (
 	"github.com/sdkfinance-go/sdkfinance/sdkfinancetest"
 )
 
-// settings is what the flags and the environment configure.
+// settings holds the configuration from the flags and the environment.
 type settings struct {
 	baseURL   string
 	token     string

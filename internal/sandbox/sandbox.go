@@ -283,7 +283,7 @@ func operationIDFromName(name string) string {
 	return string(unicode.ToLower(r)) + name[size:]
 }
 
-// routeErrors answers requests that match no route with the error
+// routeErrors responds to requests that match no route with the error
 // envelope: 404 for an unknown path and 405, with the Allow header, for a
 // known path with another method. Every other request goes to mux.
 func routeErrors(mux *http.ServeMux, s *Sandbox) http.Handler {

@@ -231,7 +231,7 @@ func (s *Sandbox) AddOperator(login, password string, permissions []string) stri
 	return u.id
 }
 
-// RequireOTP makes a login answer OTP_SENT and wait for otp on
+// RequireOTP makes a login respond with OTP_SENT and wait for otp on
 // /authorization/confirm. An empty otp turns the one-time password off.
 func (s *Sandbox) RequireOTP(login, otp string) error {
 	s.mu.Lock()
