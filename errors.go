@@ -411,6 +411,10 @@ type NotPendingError struct {
 	Status ResetRequestStatus
 	// PagesRead is how many pages of the pending list were read.
 	PagesRead int
+	// ListChanged is true when the list's total changed during every
+	// read, so records kept moving between pages and the request may
+	// still be pending. A later call may find it.
+	ListChanged bool
 }
 
 // Error names the request id.
@@ -419,6 +423,10 @@ func (e *NotPendingError) Error() string {
 	if e.Status != "" {
 		return fmt.Sprintf("sdkfinance: reset request %s is %s, not pending",
 			id, quoteValue(string(e.Status), 48))
+	}
+	if e.ListChanged {
+		return fmt.Sprintf("sdkfinance: no pending reset request with id %s found while the "+
+			"list kept changing (pages read: %d); try again", id, e.PagesRead)
 	}
 	return fmt.Sprintf("sdkfinance: no pending reset request with id %s "+
 		"(pending list pages read: %d)", id, e.PagesRead)

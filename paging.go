@@ -20,22 +20,27 @@ const maxLookupPages = 10_000
 // the scan moves every later record one place up, and a record can slip
 // from the page not yet read to the page already read. When the server's
 // total changes during a scan that did not find id, the scan is repeated
-// once from the first page.
+// from the first page, up to maxScans scans in all.
 func (c *Client) findPending(ctx context.Context, id string) (*ResetRequest, error) {
 	pagesRead := 0
-	for scan := 0; scan < 2; scan++ {
+	shifted := false
+	for range maxScans {
 		q := ListQuery{Status: StatusPending, PageSize: c.pageSize}
-		rec, shifted, pages, err := c.scan(ctx, q, id)
+		rec, moved, pages, err := c.scan(ctx, q, id)
 		pagesRead += pages
 		if err != nil || rec != nil {
 			return rec, err
 		}
-		if !shifted {
+		if shifted = moved; !shifted {
 			break
 		}
 	}
-	return nil, &NotPendingError{RequestID: id, PagesRead: pagesRead}
+	return nil, &NotPendingError{RequestID: id, PagesRead: pagesRead, ListChanged: shifted}
 }
+
+// maxScans bounds how often a lookup reads the pending list while other
+// operators keep changing it.
+const maxScans = 3
 
 // scan reads the list that q selects once from its first page until it
 // finds request id. It returns the record when found, whether the total
